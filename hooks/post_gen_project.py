@@ -1,0 +1,87 @@
+"""Finish a bake: drop what belongs to unchosen options, write a development .env.
+
+Safe to run again over an existing bake (cookiecutter -f): removing an absent file is not
+an error, and an existing .env keeps its secret key.
+"""
+
+import json
+import secrets
+import shutil
+import sys
+from pathlib import Path
+
+# Files that exist only for one option, by the answer that keeps them.
+OPTIONAL_FILES = {
+    "use_smtp_handler": ["{pkg}/log/mail.py", "tests/test_log_mail.py"],
+    "use_file_handler": ["{pkg}/log/file.py", "tests/test_log_file.py"],
+    "use_syslog_handler": ["{pkg}/log/syslog.py", "tests/test_log_syslog.py"],
+    "use_nt_eventlog_handler": [
+        "{pkg}/log/nteventlog.py",
+        "tests/test_log_nteventlog.py",
+    ],
+    "use_sentry": ["{pkg}/sentry.py", "tests/test_sentry.py"],
+}
+JSON_ONLY_FILES = ["{pkg}/log/json_format.py", "tests/test_log_json.py"]
+
+
+def is_chosen(value):
+    """Answers arrive as JSON booleans, or as strings when given on the command line."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "y", "on"}
+    return bool(value)
+
+
+def unwanted_files(context):
+    """Relative paths of the files the answers do not call for."""
+    paths = []
+    for option, files in OPTIONAL_FILES.items():
+        if not is_chosen(context[option]):
+            paths.extend(files)
+    if context["log_format"] != "json":
+        paths.extend(JSON_ONLY_FILES)
+    return [path.format(pkg=context["package_name"]) for path in paths]
+
+
+def remove_files(root, paths):
+    for path in paths:
+        target = root / path
+        if target.is_dir():
+            shutil.rmtree(target)
+        else:
+            target.unlink(missing_ok=True)
+
+
+def write_dotenv(root):
+    """Write a git-ignored .env with a random development secret key, once."""
+    dotenv = root / ".env"
+    if dotenv.exists():
+        return False
+    dotenv.write_text(
+        "# Development settings, read by `flask` commands. Never commit this file.\n"
+        f"FLASK_SECRET_KEY={secrets.token_urlsafe(32)}\n",
+        encoding="utf-8",
+    )
+    return True
+
+
+def next_steps(context):
+    slug = context["project_slug"]
+    return (
+        f"\nCreated {slug}. Next steps:\n\n"
+        f"    cd {slug}\n"
+        "    python -m venv .venv && . .venv/bin/activate\n"
+        '    pip install -e ".[dev]"\n'
+        "    pytest            # the generated tests\n"
+        "    flask run         # http://127.0.0.1:5000 in development mode\n"
+    )
+
+
+def main(context, root):
+    remove_files(root, unwanted_files(context))
+    write_dotenv(root)
+    print(next_steps(context))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(json.loads(r"""{{ cookiecutter | jsonify }}"""), Path.cwd()))

@@ -1,0 +1,76 @@
+import logging
+import socket
+import time
+
+import pytest
+
+from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.extensions import db
+
+# Production settings for tests: a real secret key, and no handler that reaches outside
+# the test (each handler's own tests turn theirs on).
+PRODUCTION_OVERRIDES = {
+    "SECRET_KEY": "a-test-secret-key-that-is-long-enough-0123456789",
+{%- if cookiecutter.use_file_handler %}
+    "LOG_FILE": None,
+{%- endif %}
+{%- if cookiecutter.use_syslog_handler %}
+    "SYSLOG_ADDRESS": None,
+{%- endif %}
+{%- if cookiecutter.use_nt_eventlog_handler %}
+    "NT_EVENTLOG_APPNAME": None,
+{%- endif %}
+}
+
+
+@pytest.fixture
+def app():
+    app = create_app("testing")
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def production_app():
+    return create_app("production", **PRODUCTION_OVERRIDES)
+
+
+class ListHandler(logging.Handler):
+    """Keeps the records it is given, for assertions."""
+
+    def __init__(self):
+        super().__init__()
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+@pytest.fixture
+def log_records(app):
+    """Records the app logger emits during the test."""
+    handler = ListHandler()
+    app.logger.addHandler(handler)
+    yield handler.records
+    app.logger.removeHandler(handler)
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    """A port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(condition, timeout=10.0):
+    """Poll condition until true or until timeout seconds pass; return its last value."""
+    deadline = time.monotonic() + timeout
+    while not (result := condition()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return result

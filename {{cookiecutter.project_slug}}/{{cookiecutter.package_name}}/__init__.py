@@ -1,0 +1,34 @@
+"""The application factory."""
+
+from flask import Flask
+
+from .config import load_config
+from .errors import register_error_handlers
+from .extensions import init_extensions
+from .log import init_logging
+from .log.check import register_check_command
+from .main import bp as main_bp
+from .request_id import init_request_id
+{%- if cookiecutter.use_sentry %}
+from .sentry import init_sentry
+{%- endif %}
+
+
+def create_app(config_name=None, **overrides):
+    """Create the app for "development", "testing" or "production".
+
+    Without a name, FLASK_CONFIG decides, and without that, production. Keyword
+    arguments override any setting, after the FLASK_* environment variables.
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config_name, overrides)
+    init_logging(app)
+{%- if cookiecutter.use_sentry %}
+    init_sentry(app)
+{%- endif %}
+    init_request_id(app)
+    init_extensions(app)
+    register_error_handlers(app)
+    app.register_blueprint(main_bp)
+    register_check_command(app)
+    return app

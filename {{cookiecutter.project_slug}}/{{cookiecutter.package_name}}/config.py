@@ -1,0 +1,135 @@
+"""Configuration classes, picked by name and then overridden from the environment."""
+
+import os
+
+DEVELOPMENT_SECRET_KEY = "insecure-development-key"  # noqa: S105
+# Keys that only ever belong in development: production refuses to start with them.
+DEVELOPMENT_SECRET_KEYS = {"dev", "development", "secret", DEVELOPMENT_SECRET_KEY}
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    PROJECT_NAME = {{ cookiecutter.__project_name_py }}
+    SECRET_KEY = None
+    DEBUG = False
+    SQLALCHEMY_DATABASE_URI = "sqlite:///{{ cookiecutter.project_slug }}.db"
+
+    LOG_LEVEL = "INFO"
+    LOG_EXTRA_LOGGERS = ["sqlalchemy"]
+{%- if cookiecutter.use_file_handler %}
+
+    # A relative LOG_FILE is taken from the instance folder.
+    LOG_FILE = None
+    LOG_FILE_LEVEL = "INFO"
+{%- if cookiecutter.file_rotation != "external" %}
+    LOG_FILE_BACKUP_COUNT = 10
+{%- endif %}
+{%- if cookiecutter.file_rotation == "size" %}
+    LOG_FILE_MAX_BYTES = 10 * 1024 * 1024
+{%- elif cookiecutter.file_rotation == "time" %}
+    LOG_FILE_WHEN = "midnight"
+{%- endif %}
+{%- endif %}
+{%- if cookiecutter.use_smtp_handler %}
+
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_SENDER = None  # None: server-error@<this host's name>
+    ADMINS = [
+{%- for address in cookiecutter.admin_emails.split(",") %}
+        "{{ address.strip() }}",
+{%- endfor %}
+    ]
+    MAIL_TIMEOUT = 10
+    MAIL_THROTTLE_SECONDS = 300
+    MAIL_QUEUE_SIZE = 1000
+    MAIL_EXIT_WAIT = 30
+{%- endif %}
+{%- if cookiecutter.use_syslog_handler %}
+
+    SYSLOG_ADDRESS = None
+    SYSLOG_SOCKTYPE = "udp"
+    SYSLOG_FACILITY = "user"
+{%- endif %}
+{%- if cookiecutter.use_nt_eventlog_handler %}
+
+    NT_EVENTLOG_APPNAME = None
+{%- endif %}
+{%- if cookiecutter.use_sentry %}
+
+    SENTRY_DSN = None
+    SENTRY_TRACES_SAMPLE_RATE = 0.0
+{%- endif %}
+
+
+class DevelopmentConfig(Config):
+    """Local work: debugger on, everything logged to the console."""
+
+    DEBUG = True
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
+    LOG_LEVEL = "DEBUG"
+
+
+class TestingConfig(Config):
+    """The test suite: in-memory database, no handler but the console."""
+
+    TESTING = True
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
+    SQLALCHEMY_DATABASE_URI = "sqlite:///:memory:"
+
+
+class ProductionConfig(Config):
+    """Deployment: every chosen handler on where it needs no further setting."""
+{%- if cookiecutter.use_file_handler %}
+
+    LOG_FILE = "logs/{{ cookiecutter.project_slug }}.log"
+{%- endif %}
+{%- if cookiecutter.use_syslog_handler %}
+
+    SYSLOG_ADDRESS = "/dev/log"
+{%- endif %}
+{%- if cookiecutter.use_nt_eventlog_handler %}
+
+    NT_EVENTLOG_APPNAME = Config.PROJECT_NAME
+{%- endif %}
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(app, config_name, overrides):
+    """Fill app.config: the named class, then FLASK_* variables, then overrides."""
+    name = config_name or os.environ.get("FLASK_CONFIG") or "production"
+    if name not in CONFIGS:
+        valid = ", ".join(sorted(CONFIGS))
+        raise ValueError(f"Unknown configuration {name!r}; valid names: {valid}.")
+    app.config.from_object(CONFIGS[name])
+    app.config.from_prefixed_env()
+    app.config.update(overrides)
+    app.config["CONFIG_NAME"] = name
+    if name == "production":
+        check_production_config(app.config)
+
+
+def check_production_config(config):
+    """Refuse settings that must never reach production."""
+    secret_key = config.get("SECRET_KEY")
+    if not secret_key or secret_key in DEVELOPMENT_SECRET_KEYS:
+        raise RuntimeError(
+            "SECRET_KEY is unset or a development default: set FLASK_SECRET_KEY "
+            "to a long random value before starting in production."
+        )
+    if config.get("DEBUG"):
+        raise RuntimeError(
+            "DEBUG is on: production never runs with the debugger. "
+            "Unset FLASK_DEBUG or use FLASK_CONFIG=development."
+        )

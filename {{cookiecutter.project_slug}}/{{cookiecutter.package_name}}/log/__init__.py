@@ -1,0 +1,78 @@
+"""Logging setup: the chosen handlers, built from app.config and attached once.
+
+Calling init_logging again (a second create_app in one process) replaces the handlers
+it attached before instead of adding more. It never touches other loggers' handlers
+and never disables existing loggers.
+"""
+
+import logging
+
+from flask.logging import default_handler
+
+from .console import build_console_handler
+from .context import RequestContextFilter
+{%- if cookiecutter.use_file_handler %}
+from .file import build_file_handler
+{%- endif %}
+{%- if cookiecutter.use_smtp_handler %}
+from .mail import build_mail_handler
+{%- endif %}
+{%- if cookiecutter.use_nt_eventlog_handler %}
+from .nteventlog import build_nt_eventlog_handler
+{%- endif %}
+{%- if cookiecutter.use_syslog_handler %}
+from .syslog import build_syslog_handler
+{%- endif %}
+
+# Each returns a ready handler, or None when its setting is empty or its backend is
+# unavailable (after one warning on stderr).
+HANDLER_BUILDERS = [
+    build_console_handler,
+{%- if cookiecutter.use_smtp_handler %}
+    build_mail_handler,
+{%- endif %}
+{%- if cookiecutter.use_file_handler %}
+    build_file_handler,
+{%- endif %}
+{%- if cookiecutter.use_syslog_handler %}
+    build_syslog_handler,
+{%- endif %}
+{%- if cookiecutter.use_nt_eventlog_handler %}
+    build_nt_eventlog_handler,
+{%- endif %}
+]
+
+# The handlers init_logging attached, by logger name.
+_attached = {}
+
+
+def init_logging(app):
+    handlers = [h for h in (build(app) for build in HANDLER_BUILDERS) if h is not None]
+    context = RequestContextFilter()
+    for handler in handlers:
+        handler.addFilter(context)
+
+    extra = [logging.getLogger(name) for name in app.config["LOG_EXTRA_LOGGERS"]]
+    replaced = set()
+    for logger in [app.logger, *extra]:
+        replaced.update(attach_handlers(logger, handlers))
+    for handler in replaced:
+        handler.close()
+
+    app.logger.removeHandler(default_handler)
+    app.logger.setLevel(app.config["LOG_LEVEL"])
+    app.extensions["log_handlers"] = handlers
+
+
+def attach_handlers(logger, handlers):
+    """Put handlers on logger in place of earlier ones; return those it replaced."""
+    old = _attached.pop(logger.name, [])
+    for handler in old:
+        logger.removeHandler(handler)
+    for handler in handlers:
+        logger.addHandler(handler)
+    # The handlers above are the whole output: passing records on to the root
+    # logger as well would print every line twice wherever root has a handler.
+    logger.propagate = False
+    _attached[logger.name] = list(handlers)
+    return [handler for handler in old if handler not in handlers]

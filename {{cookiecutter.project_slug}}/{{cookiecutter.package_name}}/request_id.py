@@ -1,0 +1,41 @@
+"""One id per request: taken from X-Request-ID when well-formed, generated otherwise.
+
+The id is on flask.g, on every response, in error bodies and in every log record, so a
+user who quotes it leads straight to the log lines and the error mail.
+"""
+
+import re
+import uuid
+
+from flask import g, has_request_context, request
+
+HEADER = "X-Request-ID"
+VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+
+
+def get_request_id():
+    """The current request's id, or "-" outside a request."""
+    if not has_request_context():
+        return "-"
+    if "request_id" not in g:
+        incoming = request.headers.get(HEADER, "")
+        valid = VALID_REQUEST_ID.fullmatch(incoming)
+        g.request_id = incoming if valid else uuid.uuid4().hex
+    return g.request_id
+
+
+def init_request_id(app):
+    @app.before_request
+    def assign_request_id():
+        # A test may keep one app context across requests: never reuse an old id.
+        g.pop("request_id", None)
+        get_request_id()
+
+    @app.after_request
+    def add_request_id_header(response):
+        response.headers[HEADER] = get_request_id()
+        return response
+
+    @app.teardown_request
+    def forget_request_id(exc):
+        g.pop("request_id", None)
