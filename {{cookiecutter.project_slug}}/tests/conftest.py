@@ -69,7 +69,7 @@ def free_port(kind=socket.SOCK_STREAM):
 
 
 def wait_for(condition, timeout=10.0):
-    """Poll condition until true or until timeout seconds pass; return its last value."""
+    """Poll condition until true or timeout seconds pass; return its last value."""
     deadline = time.monotonic() + timeout
     while not (result := condition()) and time.monotonic() < deadline:
         time.sleep(0.02)

@@ -1,10 +1,10 @@
 import json
-import re
 
 import pytest
 from flask import abort, request
 from sqlalchemy import String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.exceptions import Conflict
 
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.extensions import db
@@ -14,7 +14,6 @@ from .conftest import PRODUCTION_OVERRIDES
 SECRET = "db-password-hunter2"
 HTML = {"Accept": "text/html"}
 JSON = {"Accept": "application/json"}
-GENERATED_ID = re.compile(r"[0-9a-f]{32}")
 
 
 class Widget(db.Model):
@@ -57,7 +56,7 @@ def add_error_routes(app):
 
 @pytest.fixture
 def app():
-    # PROPAGATE_EXCEPTIONS off: unhandled exceptions reach the handlers, as in production.
+    # Exceptions reach the error handlers, as in production.
     app = create_app("testing", PROPAGATE_EXCEPTIONS=False)
     add_error_routes(app)
     with app.app_context():
@@ -199,6 +198,17 @@ def test_session_is_rolled_back_before_the_500_page(client):
     assert "Something went wrong on our side" in body(response)
 
 
+def test_failing_rollback_still_gives_the_500_page(client, monkeypatch, log_records):
+    def rollback():
+        raise ConnectionError("database gone")
+
+    monkeypatch.setattr(db.session, "rollback", rollback)
+    response = client.get("/boom", headers=HTML)
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in body(response)
+    assert any("Rolling back" in r.getMessage() for r in log_records)
+
+
 def test_broken_error_page_falls_back_to_plain_text(app, client, log_records):
     @app.context_processor
     def broken():
@@ -233,10 +243,10 @@ def test_hostile_accept_headers_never_cause_a_500(client, accept):
     assert response.status_code == 404
 
 
-def test_error_response_given_by_abort_is_kept(app, client):
+def test_response_carried_by_the_error_is_kept(app, client):
     @app.route("/custom")
     def custom():
-        abort(app.response_class("custom body", status=409))
+        raise Conflict(response=app.response_class("custom body", status=409))
 
     response = client.get("/custom")
     assert response.status_code == 409

@@ -2,11 +2,14 @@ import re
 
 import pytest
 
+from {{ cookiecutter.package_name }}.request_id import get_request_id
+
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
 
 
 @pytest.mark.parametrize(
-    "incoming", ["abc-123", "A.b_C-9", "x" * 128, "0f8fad5b-d9cb-469f-a165-70867728950e"]
+    "incoming",
+    ["abc-123", "A.b_C-9", "x" * 128, "0f8fad5b-d9cb-469f-a165-70867728950e"],
 )
 def test_well_formed_incoming_id_is_kept(client, incoming):
     response = client.get("/", headers={"X-Request-ID": incoming})
@@ -35,3 +38,9 @@ def test_id_is_fresh_when_an_app_context_spans_requests(app, client):
         first = client.get("/").headers["X-Request-ID"]
         second = client.get("/").headers["X-Request-ID"]
     assert first != second
+
+
+def test_outside_a_request_the_id_is_a_dash(app):
+    assert get_request_id() == "-"
+    with app.app_context():
+        assert get_request_id() == "-"

@@ -23,10 +23,10 @@ def create_app(config_name=None, **overrides):
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config_name, overrides)
     init_logging(app)
+    init_request_id(app)
 {%- if cookiecutter.use_sentry %}
     init_sentry(app)
 {%- endif %}
-    init_request_id(app)
     init_extensions(app)
     register_error_handlers(app)
     app.register_blueprint(main_bp)

@@ -9,8 +9,26 @@ from .json_format import json_formatter
 {%- endif %}
 
 
+class StderrHandler(logging.StreamHandler):
+    """Write to whatever sys.stderr is at the time, as logging.lastResort does.
+
+    Servers and test runners replace sys.stderr after the app is created.
+    """
+
+    def __init__(self):
+        super().__init__()
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
 def build_console_handler(app):
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StderrHandler()
     handler.name = "console"
 {%- if cookiecutter.log_format == "json" %}
     # Development keeps a readable console; everywhere else a JSON line.

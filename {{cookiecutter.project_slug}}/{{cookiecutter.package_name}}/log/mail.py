@@ -3,8 +3,7 @@
 The request only puts the record on a bounded queue. A QueueListener, started lazily in
 each process (so it survives gunicorn's fork), hands records to MailHandler, which talks
 SMTP with STARTTLS or implicit TLS. Identical errors are mailed once per throttle
-window.
-At exit, queued mail gets a bounded wait; whatever is left is written to stderr.
+window. At exit, queued mail gets a bounded wait; what is left is written to stderr.
 """
 
 import atexit
@@ -17,13 +16,60 @@ import ssl
 import sys
 import threading
 import time
+import traceback
 import weakref
 from email.message import EmailMessage
 from email.utils import formatdate
 from logging.handlers import QueueHandler, QueueListener, SMTPHandler
 
-from .formatters import MailFormatter, error_summary, innermost_frame
 from .stderr import warn
+
+MAIL_FORMAT = """\
+Level:          %(levelname)s
+Location:       %(pathname)s:%(lineno)d
+Module:         %(module)s
+Function:       %(funcName)s
+Time:           %(asctime)s
+Request ID:     %(request_id)s
+Request:        %(method)s %(path)s
+Remote address: %(remote_addr)s
+User:           %(user)s
+
+%(message)s
+"""
+
+
+class MailFormatter(logging.Formatter):
+    """MAIL_FORMAT, with Location at the line that raised, not at the logging call."""
+
+    def __init__(self):
+        super().__init__(MAIL_FORMAT)
+
+    def format(self, record):
+        frame = innermost_frame(record)
+        if frame is not None:
+            record = logging.makeLogRecord(record.__dict__)
+            record.pathname, record.lineno = frame.filename, frame.lineno
+            record.funcName = frame.name
+        return super().format(record)
+
+
+def innermost_frame(record):
+    """Where the logged exception was raised, or None for a record without one."""
+    if not record.exc_info or record.exc_info[2] is None:
+        return None
+    return traceback.extract_tb(record.exc_info[2])[-1]
+
+
+def error_summary(record):
+    """One line naming the error: "ValueError: bad input", or the log message."""
+    if record.exc_info and record.exc_info[1] is not None:
+        lines = traceback.format_exception_only(*record.exc_info[:2])
+        summary = lines[-1] if lines else ""
+    else:
+        summary = record.getMessage()
+    summary = " ".join(summary.split())
+    return summary if len(summary) <= 160 else summary[:157] + "..."
 
 
 def build_mail_handler(app):
@@ -70,13 +116,15 @@ class MailHandler(SMTPHandler):
         super().__init__(subject=project_name, secure=() if use_tls else None, **kwargs)
         self.project_name = project_name
         self.use_ssl = use_ssl
+        self.sending = None  # the record being sent right now, if any
         self._dropped = 0
         self._dropped_lock = threading.Lock()
+        self._warned_full = False
 
     def count_dropped(self):
         with self._dropped_lock:
             self._dropped += 1
-            first = self._dropped == 1
+            first, self._warned_full = not self._warned_full, True
         if first:
             warn("the error mail queue is full: more error mails are dropped, counted")
 
@@ -108,10 +156,13 @@ class MailHandler(SMTPHandler):
         return message
 
     def emit(self, record):
+        self.sending = record
         try:
             self.send(self.build_message(record))
         except Exception:
             self.handleError(record)
+        finally:
+            self.sending = None
 
     def send(self, message):
         host, port = self.mailhost, self.mailport
@@ -243,7 +294,8 @@ class MailQueueHandler(QueueHandler):
         listener.enqueue_sentinel()
         thread = listener._thread
         thread.join(max(0.0, deadline - time.monotonic()))
-        unsent = []
+        in_flight = self.target.sending if thread.is_alive() else None
+        unsent = [] if in_flight is None else [in_flight]
         while True:
             try:
                 item = self.queue.get_nowait()
@@ -251,14 +303,12 @@ class MailQueueHandler(QueueHandler):
                 break
             if item is not listener._sentinel:
                 unsent.append(item)
-        if unsent or thread.is_alive():
-            self.report_unsent(unsent, sending=thread.is_alive())
+        if unsent:
+            self.report_unsent(unsent)
 
-    def report_unsent(self, unsent, sending):
-        count = len(unsent) + int(sending)
-        follows = "; their text follows" if unsent else ""
+    def report_unsent(self, unsent):
         wait = f"MAIL_EXIT_WAIT={self.exit_wait:g}s"
-        warn(f"{count} error mails were still unsent after {wait}{follows}")
+        warn(f"{len(unsent)} error mails were still unsent after {wait}; text follows")
         for record in unsent:
             print(
                 f"--- unsent error mail: {self.target.getSubject(record)}",

@@ -31,6 +31,11 @@ def build_syslog_handler(app):
     except OSError as exc:
         warn(f"syslog is off: cannot reach {config['SYSLOG_ADDRESS']} ({exc})")
         return None
+    if handler.unixsocket and handler.socket.fileno() == -1:
+        # SysLogHandler hides a failed local connection and retries on every record.
+        handler.close()
+        warn(f"syslog is off: no syslog socket at {config['SYSLOG_ADDRESS']}")
+        return None
     handler.name = "syslog"
     handler.ident = f"{app.name}: "
 {%- if cookiecutter.log_format == "json" %}

@@ -1,0 +1,335 @@
+"""Error mail against real SMTP servers on 127.0.0.1 (aiosmtpd)."""
+
+import asyncio
+import logging
+import re
+import subprocess
+import sys
+import textwrap
+import time
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.log.context import RequestContextFilter
+from {{ cookiecutter.package_name }}.log.mail import MailFormatter
+
+from .conftest import free_port, wait_for
+
+ADMINS = ["ops@example.com", "dev@example.com"]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it receives, optionally slowly."""
+
+    def __init__(self, delay=0.0):
+        self.delay = delay
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        self.envelopes.append(envelope)
+        return "250 Message accepted"
+
+    @property
+    def messages(self):
+        return [
+            message_from_bytes(e.content, policy=policy.default) for e in self.envelopes
+        ]
+
+
+def start_server(inbox, **kwargs):
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), **kwargs)
+    controller.start()
+    return controller
+
+
+@pytest.fixture
+def inbox():
+    inbox = Inbox()
+    controller = start_server(inbox)
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def slow_inbox():
+    inbox = Inbox(delay=0.5)
+    controller = start_server(inbox)
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()
+
+
+def wait_for_stderr(capsys, text, timeout=10):
+    """Collect stderr until it holds text (a background thread writes it)."""
+    seen = []
+
+    def found():
+        seen.append(capsys.readouterr().err)
+        return text in "".join(seen)
+
+    wait_for(found, timeout)
+    return "".join(seen)
+
+
+def mail_app(port, **overrides):
+    settings = {
+        "PROPAGATE_EXCEPTIONS": False,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": port,
+        "ADMINS": ADMINS,
+        "MAIL_SENDER": "app@example.com",
+        "MAIL_EXIT_WAIT": 5,
+        **overrides,
+    }
+    app = create_app("testing", **settings)
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("the ledger is unbalanced")
+
+    @app.route("/other")
+    def other():
+        raise LookupError("no such account")
+
+    return app
+
+
+def test_error_mail_reaches_the_admins(inbox):
+    app = mail_app(inbox.port)
+    response = app.test_client().get("/boom", headers={"X-Request-ID": "mail-test-1"})
+    assert response.status_code == 500
+    assert wait_for(lambda: inbox.envelopes)
+    envelope = inbox.envelopes[0]
+    assert envelope.mail_from == "app@example.com"
+    assert envelope.rcpt_tos == ADMINS
+    message = inbox.messages[0]
+    project = app.config["PROJECT_NAME"]
+    assert message["Subject"] == f"[{project}] RuntimeError: the ledger is unbalanced"
+    body = message.get_content()
+    assert "Request ID:     mail-test-1" in body
+    assert "Request:        GET /boom" in body
+    assert "Traceback (most recent call last):" in body
+    assert 'raise RuntimeError("the ledger is unbalanced")' in body
+
+
+def test_warnings_are_not_mailed(inbox):
+    app = mail_app(inbox.port)
+    with app.app_context():
+        app.logger.warning("only a warning")
+        app.logger.error("a real error")
+    assert wait_for(lambda: inbox.envelopes)
+    assert [m["Subject"].split("] ")[1] for m in inbox.messages] == ["a real error"]
+
+
+def test_slow_mail_server_does_not_hold_the_request(slow_inbox):
+    app = mail_app(slow_inbox.port)
+    response = app.test_client().get("/boom")
+    # The response is back while the server is still sleeping over the mail...
+    assert response.status_code == 500
+    assert slow_inbox.envelopes == []
+    # ...which arrives all the same.
+    assert wait_for(lambda: slow_inbox.envelopes, timeout=10)
+
+
+def test_no_mail_server_still_answers_and_reports_on_stderr(capsys):
+    app = mail_app(free_port())
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.get_data(as_text=True)
+    err = wait_for_stderr(capsys, "error mail via")
+    assert "error mail via 127.0.0.1" in err
+    assert "ConnectionRefusedError" in err
+    assert "the ledger is unbalanced" in err  # the mail's text is not lost
+
+
+def test_identical_errors_are_throttled_and_counted(inbox):
+    app = mail_app(inbox.port, MAIL_THROTTLE_SECONDS=0.5)
+    client = app.test_client()
+    for _ in range(3):
+        client.get("/boom")
+    client.get("/other")  # a different error still goes out
+    assert wait_for(lambda: len(inbox.envelopes) == 2)
+    wait_for(lambda: False, timeout=0.6)  # let the window pass
+    client.get("/boom")
+    assert wait_for(lambda: len(inbox.envelopes) == 3)
+    subjects = [m["Subject"] for m in inbox.messages]
+    assert sum("RuntimeError" in s for s in subjects) == 2
+    assert sum("LookupError" in s for s in subjects) == 1
+    last_boom = [m for m in inbox.messages if "RuntimeError" in m["Subject"]][-1]
+    assert "2 more of the same error went unmailed." in last_boom.get_content()
+
+
+def test_throttle_zero_mails_every_error(inbox):
+    app = mail_app(inbox.port, MAIL_THROTTLE_SECONDS=0)
+    client = app.test_client()
+    for _ in range(3):
+        client.get("/boom")
+    assert wait_for(lambda: len(inbox.envelopes) == 3)
+
+
+def test_full_queue_drops_counts_and_reports(slow_inbox, capsys):
+    app = mail_app(slow_inbox.port, MAIL_QUEUE_SIZE=1, MAIL_THROTTLE_SECONDS=0)
+    client = app.test_client()
+    for _ in range(5):
+        client.get("/boom")
+    err = capsys.readouterr().err
+    assert "the error mail queue is full" in err
+    assert err.count("the error mail queue is full") == 1
+
+    def reported():
+        bodies = [m.get_content() for m in slow_inbox.messages]
+        found = [re.search(r"(\d+) error mails were dropped", b) for b in bodies]
+        return sum(int(m.group(1)) for m in found if m)
+
+    assert wait_for(lambda: len(slow_inbox.envelopes) + reported() == 5, timeout=15)
+    assert reported() >= 1
+
+
+def test_password_never_appears(capsys):
+    class Refuse:
+        def __call__(self, server, session, envelope, mechanism, auth_data):
+            return AuthResult(success=False, handled=False)
+
+    controller = start_server(Inbox(), authenticator=Refuse(), auth_require_tls=False)
+    try:
+        app = mail_app(
+            controller.port, MAIL_USERNAME="mailer", MAIL_PASSWORD="s3cret-pass-phrase"
+        )
+        result = app.test_cli_runner().invoke(args=["check-logging"])
+        app.test_client().get("/boom")
+        err = wait_for_stderr(capsys, "error mail via")
+    finally:
+        controller.stop()
+    assert "mail: FAILED: SMTPAuthenticationError" in result.output
+    assert result.exit_code == 1
+    assert "SMTPAuthenticationError" in err
+    for text in (result.output, err, repr(app.extensions["log_handlers"])):
+        assert "s3cret-pass-phrase" not in text
+
+
+def test_login_with_credentials(inbox):
+    seen = []
+
+    def accept(server, session, envelope, mechanism, auth_data):
+        seen.append((auth_data.login, auth_data.password))
+        return AuthResult(success=True)
+
+    controller = start_server(inbox, authenticator=accept, auth_require_tls=False)
+    try:
+        app = mail_app(controller.port, MAIL_USERNAME="mailer", MAIL_PASSWORD="pw")
+        app.test_client().get("/boom")
+        assert wait_for(lambda: inbox.envelopes)
+    finally:
+        controller.stop()
+    assert seen == [(b"mailer", b"pw")]
+
+
+def test_implicit_tls_is_used_when_asked(inbox):
+    # A plain server cannot answer a TLS handshake: the failure proves TLS was tried.
+    app = mail_app(inbox.port, MAIL_USE_SSL=True, MAIL_TIMEOUT=3)
+    result = app.test_cli_runner().invoke(args=["check-logging"])
+    assert "mail: FAILED: SSL" in result.output
+
+
+def test_check_logging_with_working_and_dead_server(inbox):
+    app = mail_app(inbox.port)
+    result = app.test_cli_runner().invoke(args=["check-logging"])
+    assert "mail: ok" in result.output.splitlines()
+    assert result.exit_code == 0
+    assert "flask check-logging" in inbox.messages[0].get_content()
+
+    dead = mail_app(free_port())
+    result = dead.test_cli_runner().invoke(args=["check-logging"])
+    assert "mail: FAILED: ConnectionRefusedError" in result.output
+    assert result.exit_code == 1
+
+
+def test_mail_is_off_without_admins(capsys):
+    app = mail_app(free_port(), ADMINS=[])
+    assert "mail" not in [h.name for h in app.extensions["log_handlers"]]
+    assert "ADMINS is empty" in capsys.readouterr().err
+
+
+EXIT_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    from {{ cookiecutter.package_name }} import create_app
+
+    app = create_app(
+        "testing",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=int(sys.argv[1]),
+        ADMINS=["ops@example.com"],
+        MAIL_EXIT_WAIT=float(sys.argv[2]),
+    )
+    with app.app_context():
+        app.logger.error("queued at exit")
+    """
+)
+
+
+def run_and_exit(port, exit_wait):
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", EXIT_SCRIPT, str(port), str(exit_wait)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_queued_mail_is_delivered_at_exit(slow_inbox):
+    result = run_and_exit(slow_inbox.port, exit_wait=10)
+    assert result.returncode == 0
+    # The process did not end before the server had accepted the mail.
+    assert len(slow_inbox.envelopes) == 1
+    assert "unsent" not in result.stderr
+
+
+def test_exit_wait_reports_unsent_mail_with_its_text(slow_inbox, capsys):
+    app = mail_app(slow_inbox.port, MAIL_THROTTLE_SECONDS=0)
+    client = app.test_client()
+    client.get("/boom")
+    client.get("/other")
+    handler = next(h for h in app.extensions["log_handlers"] if h.name == "mail")
+    handler.finish(deadline=time.monotonic() + 0.2)
+    err = capsys.readouterr().err
+    assert "2 error mails were still unsent after MAIL_EXIT_WAIT=5s" in err
+    assert "--- unsent error mail: " in err
+    assert "the ledger is unbalanced" in err
+    assert "no such account" in err
+
+
+def test_mail_still_unsent_after_the_exit_wait_is_reported(slow_inbox):
+    result = run_and_exit(slow_inbox.port, exit_wait=0.2)
+    assert result.returncode == 0
+    assert "1 error mails were still unsent after MAIL_EXIT_WAIT=0.2s" in result.stderr
+    assert "queued at exit" in result.stderr  # its text, not only a count
+
+
+def test_mail_format_is_multi_line_and_points_at_the_raise():
+    try:
+        raise KeyError("missing")
+    except KeyError:
+        record = logging.LogRecord(
+            "test", logging.ERROR, __file__, 10, "Exception on /x", None, sys.exc_info()
+        )
+    RequestContextFilter().filter(record)
+    text = MailFormatter().format(record)
+    assert "Level:          ERROR" in text
+    assert (
+        "Function:       test_mail_format_is_multi_line_and_points_at_the_raise" in text
+    )
+    assert "Request ID:     -" in text
+    assert "Traceback (most recent call last):" in text
+    assert f"Location:       {__file__}:" in text

@@ -1,0 +1,44 @@
+"""Error reports to Sentry, through sentry-sdk's Flask integration."""
+
+import logging
+from importlib.metadata import PackageNotFoundError, version
+
+import sentry_sdk
+from sentry_sdk.integrations.flask import FlaskIntegration
+from sentry_sdk.integrations.logging import LoggingIntegration
+
+from .request_id import get_request_id
+
+DISTRIBUTION = "{{ cookiecutter.project_slug }}"
+
+
+def init_sentry(app):
+    if not app.config.get("SENTRY_DSN"):
+        return
+    sentry_sdk.init(
+        dsn=app.config["SENTRY_DSN"],
+        environment=app.config["CONFIG_NAME"],
+        release=package_version(),
+        # Personal data (user ids, IP addresses, cookies) stays at the SDK's
+        # default: not sent. Newer SDKs configure this with `data_collection`.
+        traces_sample_rate=float(app.config.get("SENTRY_TRACES_SAMPLE_RATE") or 0),
+        integrations=[
+            FlaskIntegration(),
+            # Log records become breadcrumbs only: the Flask integration already
+            # reports each unhandled exception, and Flask logs it too.
+            LoggingIntegration(level=logging.INFO, event_level=None),
+        ],
+    )
+    app.before_request(tag_request_id)
+
+
+def tag_request_id():
+    """Let a request id quoted by a user find the Sentry event."""
+    sentry_sdk.set_tag("request_id", get_request_id())
+
+
+def package_version():
+    try:
+        return f"{DISTRIBUTION}@{version(DISTRIBUTION)}"
+    except PackageNotFoundError:
+        return None
