@@ -1,7 +1,7 @@
 """Finish a bake: drop what belongs to unchosen options, write a development .env.
 
-Safe to run again over an existing bake (cookiecutter -f): removing an absent file is not
-an error, and an existing .env keeps its secret key.
+Safe to run again over an existing bake (cookiecutter -f): removing an absent file is
+not an error, and an existing .env keeps its secret key.
 """
 
 import json

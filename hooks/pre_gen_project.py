@@ -11,7 +11,7 @@ import sys
 
 # PEP 508 distribution names; the slug is also the project's directory.
 SLUG_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
-# Deliberately plain: one @, no spaces, quotes or backslashes, a dotted or single-label domain.
+# Deliberately plain: one @, no spaces, quotes or backslashes, then a host name.
 EMAIL_RE = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
     r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$"
@@ -68,13 +68,19 @@ def check_package_name(value):
 def check_email(question, value):
     if EMAIL_RE.match(value.strip()):
         return None
-    return f'{question}: {value!r} is not an e-mail address. A valid answer looks like "ops@example.com".'
+    return (
+        f"{question}: {value!r} is not an e-mail address. "
+        'A valid answer looks like "ops@example.com".'
+    )
 
 
 def check_admin_emails(value):
     addresses = [part.strip() for part in value.split(",")]
     if not any(addresses):
-        return 'admin_emails: no address given. A valid answer looks like "ops@example.com, dev@example.com".'
+        return (
+            "admin_emails: no address given. "
+            'A valid answer looks like "ops@example.com, dev@example.com".'
+        )
     for address in addresses:
         error = check_email("admin_emails", address)
         if error:

@@ -1,7 +1,7 @@
 """One id per request: taken from X-Request-ID when well-formed, generated otherwise.
 
 The id is on flask.g, on every response, in error bodies and in every log record, so a
-user who quotes it leads straight to the log lines and the error mail.
+user who quotes it leads straight to what was logged about the request.
 """
 
 import re

@@ -1,4 +1,4 @@
-"""The one-line log format of streams, files and syslog, safe from forged lines."""
+"""The one-line text log format, safe from forged lines."""
 
 import logging
 import traceback

@@ -1,0 +1,33 @@
+# Everything installs itself into .venv on first use; only python3 is needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+OUT ?= build
+
+.PHONY: test bake lint bench screenshots clean
+
+$(BIN)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## test: lint the template's own code, then run every template test
+test: lint
+	$(BIN)/python -m pytest
+
+## lint: ruff over hooks, tests and benchmarks
+lint: $(BIN)/.installed
+	$(BIN)/ruff check hooks tests $(wildcard bench)
+	$(BIN)/ruff format --check hooks tests $(wildcard bench)
+
+## bake: generate a project with the default answers into ./build
+bake: $(BIN)/.installed
+	$(BIN)/cookiecutter --no-input --overwrite-if-exists --output-dir $(OUT) .
+
+## bench: run the benchmarks in bench/ and print their tables
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) $(OUT)

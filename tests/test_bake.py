@@ -1,0 +1,161 @@
+"""Bake every supported combination; each must be clean, complete and lint-free."""
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+from .combinations import SHORT_NAMES, combination_id, every_combination
+from .conftest import BIN, TEMPLATE, run
+
+# Words that may appear in a project only when their option was chosen.
+TRACES = {
+    "use_smtp_handler": ["smtp", "MAIL_", "ADMINS", "aiosmtpd", "error mail"],
+    "use_file_handler": ["LOG_FILE", "concurrent", "rotat", "logrotate"],
+    "use_syslog_handler": ["syslog"],
+    "use_nt_eventlog_handler": ["NT_EVENTLOG", "nteventlog", "pywin32", "event log"],
+    "use_sentry": ["sentry"],
+}
+JSON_TRACES = ["json_format", "python-json-logger", "pythonjsonlogger"]
+
+
+def project_files(project):
+    return sorted(p for p in project.rglob("*") if p.is_file() and p.name != ".env")
+
+
+def test_defaults(bake):
+    project = bake()
+    assert project.name == "my-flask-app"
+    for path in (
+        "my_flask_app/__init__.py",
+        "my_flask_app/config.py",
+        "my_flask_app/errors.py",
+        "my_flask_app/extensions.py",
+        "my_flask_app/log/mail.py",
+        "my_flask_app/log/file.py",
+        "my_flask_app/templates/base.html",
+        "my_flask_app/templates/errors/generic.html",
+        "tests/conftest.py",
+        "wsgi.py",
+        ".flaskenv",
+        ".env.example",
+        ".github/workflows/ci.yml",
+    ):
+        assert (project / path).is_file(), path
+    for absent in ("my_flask_app/log/syslog.py", "my_flask_app/sentry.py"):
+        assert not (project / absent).exists()
+    assert ".env" in (project / ".gitignore").read_text().splitlines()
+    key = re.search(
+        r"^FLASK_SECRET_KEY=(\S{40,})$", (project / ".env").read_text(), re.M
+    )
+    assert key, "the .env has a long random development key"
+
+
+@pytest.mark.parametrize("answers", every_combination(), ids=combination_id)
+def test_combination_is_clean(bake, answers):
+    project = bake(**answers)
+    chosen = {key for key, on in answers.items() if on is True}
+    for path in project_files(project):
+        raw = path.read_bytes()
+        assert b"\r\n" not in raw, f"{path}: CRLF line ending"
+        text = raw.decode()
+        assert "cookiecutter" not in text.lower(), f"{path}: template placeholder left"
+        assert "cookiecutter" not in str(path)
+        lowered = text.lower()
+        for option, words in TRACES.items():
+            if option not in chosen:
+                for word in words:
+                    assert word.lower() not in lowered, (
+                        f"{path.relative_to(project)} mentions {word!r} "
+                        f"though {SHORT_NAMES[option]} was not chosen"
+                    )
+        if answers["log_format"] != "json":
+            for word in JSON_TRACES:
+                assert word not in text, f"{path}: {word!r} in a text-format project"
+        if path.suffix == ".py":
+            ast.parse(text, filename=str(path))
+    lint = run([BIN / "ruff", "check", "--no-cache", "."], cwd=project)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    fmt = run([BIN / "ruff", "format", "--check", "--no-cache", "."], cwd=project)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def test_file_rotation_only_matters_with_the_file_handler(bake):
+    """Why the generated suites run once for the three rotations with file off."""
+    trees = {
+        rotation: tree_contents(bake(use_file_handler=False, file_rotation=rotation))
+        for rotation in ("size", "time", "external")
+    }
+    assert trees["size"] == trees["time"] == trees["external"]
+
+
+def tree_contents(project):
+    return {
+        str(path.relative_to(project)): path.read_bytes()
+        for path in project_files(project)
+    }
+
+
+# Not "{{": cookiecutter renders every answer as Jinja.
+NASTY_NAME = """Bob's "Quoted" \\ App \\n \\\\ 'é' \"\"\" """
+
+
+def test_project_name_with_quotes_and_backslashes(bake):
+    project = bake(project_name=NASTY_NAME, project_slug="nasty-app")
+    tree = ast.parse((project / "nasty_app/config.py").read_text())
+    literals = [
+        node.value.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and getattr(node.targets[0], "id", None) == "PROJECT_NAME"
+    ]
+    assert literals == [NASTY_NAME]
+    description = (project / "pyproject.toml").read_text()
+    assert 'name = "nasty-app"' in description
+    assert run([BIN / "ruff", "format", "--check", "."], cwd=project).returncode == 0
+    assert run([BIN / "ruff", "check", "."], cwd=project).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("yes", True), ("no", False), ("true", True), ("false", False)],
+)
+def test_booleans_given_as_words(bake, given, expected):
+    project = bake(use_syslog_handler=given, use_smtp_handler=given)
+    assert (project / "my_flask_app/log/syslog.py").exists() is expected
+    assert (project / "my_flask_app/log/mail.py").exists() is expected
+
+
+def test_rebake_over_an_existing_project(tmp_path):
+    def bake(**answers):
+        return cookiecutter(
+            str(TEMPLATE),
+            no_input=True,
+            output_dir=str(tmp_path),
+            overwrite_if_exists=True,
+            extra_context=answers,
+        )
+
+    project = Path(bake())
+    key = (project / ".env").read_text()
+    (project / "my_flask_app/views_of_my_own.py").write_text("# mine\n")
+    bake(use_smtp_handler=False)
+    assert (project / ".env").read_text() == key, "the secret key survives a rebake"
+    assert not (project / "my_flask_app/log/mail.py").exists()
+    assert (project / "my_flask_app/views_of_my_own.py").exists()
+
+
+def test_every_prompt_has_a_sentence():
+    config = json.loads((TEMPLATE / "cookiecutter.json").read_text())
+    questions = [k for k in config if not k.startswith("_")]
+    assert sorted(config["__prompts__"]) == sorted(questions)
+
+
+def test_template_readme_names_every_prompt():
+    config = json.loads((TEMPLATE / "cookiecutter.json").read_text())
+    readme = (TEMPLATE / "README.md").read_text()
+    for key in (k for k in config if not k.startswith("_")):
+        assert f"`{key}`" in readme, key
