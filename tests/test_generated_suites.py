@@ -17,6 +17,13 @@ def suite_env():
     return env
 
 
+def failure_report(result):
+    """The failing tests' own messages, without pages of captured log."""
+    lines = result.stdout.splitlines()
+    keep = [line for line in lines if line.startswith(("E ", "FAILED", "ERROR", ">"))]
+    return "\n".join(keep[:80]) + "\n" + result.stderr[-2000:]
+
+
 @pytest.mark.parametrize("answers", distinct_projects(), ids=combination_id)
 def test_generated_suite_passes(bake, answers):
     project = bake(**answers)
@@ -27,7 +34,7 @@ def test_generated_suite_passes(bake, answers):
         cwd=project,
         env=suite_env(),
     )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert result.returncode == 0, failure_report(result)
     assert " passed" in result.stdout
     assert "Required test coverage of 90" in result.stdout
 

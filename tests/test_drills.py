@@ -1,0 +1,145 @@
+"""Fault drills: a generated project under real gunicorn workers, real mail and syslog.
+
+Each drill asserts that the app kept answering and what it told the operator.
+"""
+
+import re
+import socket
+
+import pytest
+
+from .servers import Gunicorn, Inbox, wait_for
+
+DRILL_APP = """\
+from my_flask_app import create_app
+
+app = create_app()
+
+
+@app.route("/boom")
+def boom():
+    raise RuntimeError("drill failure")
+"""
+
+
+@pytest.fixture
+def project(bake):
+    project = bake(use_syslog_handler=True)
+    (project / "drill_app.py").write_text(DRILL_APP)
+    return project
+
+
+def production_env(tmp_path, **settings):
+    env = {
+        "FLASK_CONFIG": "production",
+        "FLASK_SECRET_KEY": "drill-secret-key-0123456789abcdef0123456789",
+        "FLASK_LOG_FILE": str(tmp_path / "logs" / "app.log"),
+        "FLASK_SYSLOG_ADDRESS": "null",
+        "FLASK_ADMINS": '["ops@example.com"]',
+    }
+    env.update({f"FLASK_{key}": str(value) for key, value in settings.items()})
+    return env
+
+
+@pytest.fixture
+def udp_listener():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(15)
+        yield sock
+
+
+def test_error_under_gunicorn_reaches_mail_file_and_syslog(
+    project, tmp_path, udp_listener
+):
+    inbox = Inbox().start()
+    host, port = udp_listener.getsockname()
+    env = production_env(
+        tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port,
+        SYSLOG_ADDRESS=f"{host}:{port}",
+    )  # fmt: skip
+    server = Gunicorn(project, "drill_app:app", env)
+    try:
+        status, headers, page = server.get("/boom", {"Accept": "text/html"})
+        assert status == 500
+        request_id = headers["X-Request-ID"]
+        assert request_id in page  # the id the user sees
+        assert "drill failure" not in page
+        frames = []
+        while not any(request_id in f for f in frames):
+            frames.append(udp_listener.recv(65536).decode())
+        assert wait_for(lambda: inbox.messages)
+    finally:
+        server.stop()
+        inbox.stop()
+    mail = inbox.messages[0]
+    assert "RuntimeError: drill failure" in mail["Subject"]
+    assert f"Request ID:     {request_id}" in mail.get_content()
+    log_text = (tmp_path / "logs" / "app.log").read_text()
+    assert log_text.count(request_id) == 1
+    assert "RuntimeError: drill failure" in log_text
+
+
+def test_sigterm_delivers_queued_mail(project, tmp_path):
+    inbox = Inbox(delay=2.0).start()
+    env = production_env(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port)
+    server = Gunicorn(project, "drill_app:app", env, workers=1)
+    try:
+        status, _, _ = server.get("/boom")
+        assert status == 500
+        assert inbox.messages == []  # still being sent when the stop comes
+        assert server.stop() == 0
+        # The worker waited for the mail before it exited.
+        assert len(inbox.messages) == 1
+        assert "unsent" not in server.stderr()
+    finally:
+        server.stop()
+        inbox.stop()
+
+
+def test_sigterm_past_exit_wait_reports_unsent_mail(project, tmp_path):
+    inbox = Inbox(delay=10.0).start()
+    env = production_env(
+        tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port, MAIL_EXIT_WAIT=0.5
+    )
+    server = Gunicorn(project, "drill_app:app", env, workers=1)
+    try:
+        _, headers, _ = server.get("/boom")
+        server.stop()
+    finally:
+        inbox.stop()
+    err = server.stderr()
+    assert "1 error mails were still unsent after MAIL_EXIT_WAIT=0.5s" in err
+    assert "--- unsent error mail: " in err
+    assert f"Request ID:     {headers['X-Request-ID']}" in err
+
+
+def test_mail_server_down_the_app_keeps_answering(project, tmp_path):
+    from .servers import free_port
+
+    env = production_env(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
+    server = Gunicorn(project, "drill_app:app", env)
+    try:
+        statuses = [server.get("/boom")[0] for _ in range(5)] + [server.get("/")[0]]
+        assert wait_for(lambda: "error mail via 127.0.0.1" in server.stderr())
+    finally:
+        server.stop()
+    assert statuses == [500] * 5 + [200]
+    assert "ConnectionRefusedError" in server.stderr()
+
+
+def test_missing_syslog_socket_and_unwritable_log_dir_warn_once(project, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    env = production_env(tmp_path, LOG_FILE=blocker / "app.log")
+    env["FLASK_SYSLOG_ADDRESS"] = str(tmp_path / "no-such-socket")
+    server = Gunicorn(project, "drill_app:app", env, workers=1)
+    try:
+        statuses = [server.get(path)[0] for path in ("/", "/boom", "/nope")]
+    finally:
+        server.stop()
+    assert statuses == [200, 500, 404]
+    err = server.stderr()
+    assert len(re.findall("syslog is off", err)) == 1
+    assert len(re.findall("file logging is off", err)) == 1
+    assert "Logging error" not in err
