@@ -18,8 +18,8 @@ test: lint
 
 ## lint: ruff over hooks, tests and benchmarks
 lint: $(BIN)/.installed
-	$(BIN)/ruff check hooks tests $(wildcard bench)
-	$(BIN)/ruff format --check hooks tests $(wildcard bench)
+	$(BIN)/ruff check hooks tests bench docs
+	$(BIN)/ruff format --check hooks tests bench docs
 
 ## bake: generate a project with the default answers into ./build
 bake: $(BIN)/.installed
@@ -28,6 +28,10 @@ bake: $(BIN)/.installed
 ## bench: run the benchmarks in bench/ and print their tables
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench
+
+## screenshots: pages, a mail and log lines from a generated project, into docs/ and README
+screenshots: $(BIN)/.installed
+	$(BIN)/python -m docs.capture
 
 clean:
 	rm -rf $(VENV) $(OUT)

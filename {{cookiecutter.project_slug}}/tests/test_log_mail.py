@@ -194,6 +194,19 @@ def test_full_queue_drops_counts_and_reports(slow_inbox, capsys):
     assert reported() >= 1
 
 
+def test_drops_not_yet_mailed_are_reported_at_exit(slow_inbox, capsys):
+    app = mail_app(slow_inbox.port, MAIL_QUEUE_SIZE=1, MAIL_THROTTLE_SECONDS=0)
+    client = app.test_client()
+    for _ in range(4):
+        client.get("/boom")
+    handler = next(h for h in app.extensions["log_handlers"] if h.name == "mail")
+    handler.finish(deadline=time.monotonic())
+    err = capsys.readouterr().err
+    unsent = int(re.search(r"(\d+) error mails were still unsent", err).group(1))
+    dropped = int(re.search(r"(\d+) error mails were dropped", err).group(1))
+    assert unsent + dropped == 4
+
+
 def test_password_never_appears(capsys):
     class Refuse:
         def __call__(self, server, session, envelope, mechanism, auth_data):

@@ -4,8 +4,8 @@ The id is on flask.g, on every response, in error bodies and in every log record
 user who quotes it leads straight to what was logged about the request.
 """
 
+import os
 import re
-import uuid
 
 from flask import g, has_request_context, request
 
@@ -20,7 +20,7 @@ def get_request_id():
     if "request_id" not in g:
         incoming = request.headers.get(HEADER, "")
         valid = VALID_REQUEST_ID.fullmatch(incoming)
-        g.request_id = incoming if valid else uuid.uuid4().hex
+        g.request_id = incoming if valid else os.urandom(16).hex()
     return g.request_id
 
 

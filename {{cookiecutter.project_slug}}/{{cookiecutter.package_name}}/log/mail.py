@@ -305,6 +305,9 @@ class MailQueueHandler(QueueHandler):
                 unsent.append(item)
         if unsent:
             self.report_unsent(unsent)
+        dropped = self.target.take_dropped()
+        if dropped:
+            warn(f"{dropped} error mails were dropped: the mail queue was full")
 
     def report_unsent(self, unsent):
         wait = f"MAIL_EXIT_WAIT={self.exit_wait:g}s"

@@ -1,0 +1,1 @@
+"""Benchmarks of generated projects: run `python -m bench` (or `--quick`)."""

@@ -1,0 +1,159 @@
+"""Benchmark 4: several gunicorn workers, one log file, rotation forced mid-run.
+
+For each file_rotation choice, 4 workers answer requests that raise; every error
+record must be in the file or a rotated sibling, whole. The same runs with the
+stdlib handlers the seeds use are the baseline.
+"""
+
+import re
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from tests.servers import Gunicorn
+
+from .common import Table, baked_package
+
+APP = """\
+import os
+from logging.handlers import RotatingFileHandler, TimedRotatingFileHandler
+from logging.handlers import WatchedFileHandler
+
+from my_flask_app import create_app
+from my_flask_app.log.context import RequestContextFilter
+from my_flask_app.log.formatters import TextFormatter
+
+app = create_app()
+# Only the file: the console would slow every worker down without telling us anything.
+app.logger.handlers = [h for h in app.logger.handlers if h.name == "file"]
+
+STDLIB = {
+    "size": lambda path: RotatingFileHandler(path, maxBytes=20000, backupCount=1000),
+    "time": lambda path: TimedRotatingFileHandler(path, when="S", backupCount=1000),
+    "external": lambda path: WatchedFileHandler(path),
+}
+if os.environ.get("BENCH_STDLIB"):
+    handler = STDLIB[os.environ["BENCH_STDLIB"]](os.environ["FLASK_LOG_FILE"])
+    handler.addFilter(RequestContextFilter())
+    handler.setFormatter(TextFormatter())
+    app.logger.handlers = [handler]
+
+
+@app.route("/boom/<int:number>")
+def boom(number):
+    raise RuntimeError(f"bench failure {number}")
+"""
+
+RECORD_START = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ", re.M)
+HEAD_ID = re.compile(r"\[(bench-\d+) ")
+LAST_LINE = re.compile(r"RuntimeError: bench failure (\d+)\s*$")
+
+
+def send(port, numbers):
+    for number in numbers:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/boom/{number}",
+            headers={"X-Request-ID": f"bench-{number:05d}"},
+        )
+        try:
+            urllib.request.urlopen(request, timeout=30)  # noqa: S310
+        except urllib.error.HTTPError as error:
+            if error.code != 500:
+                raise
+
+
+def drive(port, numbers, midway, threads=8):
+    """Send every request from several threads; call midway() halfway through."""
+    half = len(numbers) // 2
+    for index, part in enumerate((numbers[:half], numbers[half:])):
+        workers = [
+            threading.Thread(target=send, args=(port, part[i::threads]))
+            for i in range(threads)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        if index == 0:
+            midway()
+
+
+def count_records(directory):
+    """(distinct request ids found whole, records broken or mixed)."""
+    found, broken = set(), 0
+    for path in Path(directory).glob("app.log*"):
+        if path.name.startswith(".") or path.suffix == ".lock":
+            continue
+        text = path.read_text(errors="replace")
+        starts = [m.start() for m in RECORD_START.finditer(text)]
+        if text.strip() and (not starts or starts[0] != 0):
+            broken += 1
+        for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
+            record = text[begin:end]
+            head, last = HEAD_ID.search(record), LAST_LINE.search(record)
+            if head and last and head.group(1) == f"bench-{int(last.group(1)):05d}":
+                found.add(head.group(1))
+            else:
+                broken += 1
+    return found, broken
+
+
+def one_run(project, rotation, count, stdlib):
+    logs = project / f"logs-{rotation}-{'stdlib' if stdlib else 'generated'}"
+    logs.mkdir()
+    log_file = logs / "app.log"
+    env = {
+        "FLASK_CONFIG": "production",
+        "FLASK_SECRET_KEY": "benchmark-secret-key-0123456789abcdef",
+        "FLASK_LOG_FILE": str(log_file),
+        "FLASK_LOG_FILE_MAX_BYTES": "20000",
+        "FLASK_LOG_FILE_WHEN": "S",
+        "FLASK_LOG_FILE_BACKUP_COUNT": "1000",
+    }
+    if stdlib:
+        env["BENCH_STDLIB"] = rotation
+
+    def midway():
+        if rotation == "external":
+            # What logrotate does without copytruncate: move the file away.
+            log_file.rename(logs / "app.log.1")
+        elif rotation == "time":
+            time.sleep(1.1)  # LOG_FILE_WHEN=S: the second half lands after a rotation
+
+    server = Gunicorn(project, "bench_app:app", env, workers=4)
+    try:
+        drive(server.port, list(range(count)), midway=midway)
+    finally:
+        server.stop()
+    found, broken = count_records(logs)
+    files = len(list(logs.glob("app.log*")))
+    return count - len(found), broken, files
+
+
+def run(quick):
+    count = 80 if quick else 800
+    table = Table(
+        f"One file, 4 gunicorn workers, {count} errors, rotation forced mid-run",
+        ["file_rotation", "handler", "lost", "broken or mixed", "files"],
+    )
+    for rotation in ("size", "time", "external"):
+        with baked_package(file_rotation=rotation) as (_package, project):
+            (project / "bench_app.py").write_text(APP)
+            for stdlib in (False, True):
+                lost, broken, files = one_run(project, rotation, count, stdlib)
+                name = (
+                    STDLIB_NAMES[rotation]
+                    if stdlib
+                    else "generated (concurrent-log-handler)"
+                )
+                table.add(rotation, name, lost, broken, files)
+    return table
+
+
+STDLIB_NAMES = {
+    "size": "stdlib RotatingFileHandler",
+    "time": "stdlib TimedRotatingFileHandler",
+    "external": "stdlib WatchedFileHandler",
+}
