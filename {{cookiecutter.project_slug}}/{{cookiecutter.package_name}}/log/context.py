@@ -27,6 +27,8 @@ class RequestContextFilter(logging.Filter):
     """
 
     def filter(self, record):
+        if hasattr(record, "request_id"):
+            return True  # another handler's filter got here first
         if has_request_context():
             user = g.get("user")
             values = (
@@ -39,6 +41,5 @@ class RequestContextFilter(logging.Filter):
         else:
             values = ("-",) * len(CONTEXT_FIELDS)
         for field, value in zip(CONTEXT_FIELDS, values, strict=True):
-            if not hasattr(record, field):
-                setattr(record, field, escape_line_breaks(value))
+            setattr(record, field, escape_line_breaks(value))
         return True

@@ -29,9 +29,19 @@ class TextFormatter(logging.Formatter):
     def formatException(self, ei):
         text = super().formatException(ei)
         for exc in exception_chain(ei[1]):
-            only = "".join(traceback.format_exception_only(type(exc), exc)).rstrip("\n")
-            text = text.replace(only, escape_line_breaks(only))
+            if has_line_break(exc):
+                only = "".join(traceback.format_exception_only(type(exc), exc))
+                only = only.rstrip("\n")
+                text = text.replace(only, escape_line_breaks(only))
         return text
+
+
+def has_line_break(exc):
+    try:
+        message = str(exc)
+    except Exception:
+        return False  # the traceback module prints a placeholder instead
+    return escape_line_breaks(message) != message
 
 
 def exception_chain(exc):

@@ -49,16 +49,19 @@ class MailFormatter(logging.Formatter):
         frame = innermost_frame(record)
         if frame is not None:
             record = logging.makeLogRecord(record.__dict__)
-            record.pathname, record.lineno = frame.filename, frame.lineno
-            record.funcName = frame.name
+            record.pathname, record.lineno, record.funcName = frame
         return super().format(record)
 
 
 def innermost_frame(record):
-    """Where the logged exception was raised, or None for a record without one."""
-    if not record.exc_info or record.exc_info[2] is None:
+    """(file, line, function) where the logged exception was raised, or None."""
+    tb = record.exc_info[2] if record.exc_info else None
+    if tb is None:
         return None
-    return traceback.extract_tb(record.exc_info[2])[-1]
+    while tb.tb_next is not None:  # no source lookup: this runs on every error
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    return code.co_filename, tb.tb_lineno, code.co_name
 
 
 def error_summary(record):
@@ -116,7 +119,7 @@ class MailHandler(SMTPHandler):
         super().__init__(subject=project_name, secure=() if use_tls else None, **kwargs)
         self.project_name = project_name
         self.use_ssl = use_ssl
-        self.sending = None  # the record being sent right now, if any
+        self.sending = None  # the record taken off the queue and not yet sent
         self._dropped = 0
         self._dropped_lock = threading.Lock()
         self._warned_full = False
@@ -156,7 +159,6 @@ class MailHandler(SMTPHandler):
         return message
 
     def emit(self, record):
-        self.sending = record
         try:
             self.send(self.build_message(record))
         except Exception:
@@ -225,7 +227,22 @@ def throttle_key(record):
     frame = innermost_frame(record)
     if frame is None:
         return (None, record.pathname, record.lineno, str(record.msg))
-    return (record.exc_info[0], frame.filename, frame.lineno)
+    return (record.exc_info[0], *frame[:2])
+
+
+class MailListener(QueueListener):
+    """The sending thread. It marks each record as `sending` the moment it leaves the
+    queue, so that an exit never loses sight of it: it is queued, sending, or sent."""
+
+    def __init__(self, queue, target):
+        super().__init__(queue, target, respect_handler_level=True)
+        self.target = target
+
+    def dequeue(self, block):
+        record = super().dequeue(block)
+        if record is not self._sentinel:
+            self.target.sending = record
+        return record
 
 
 class MailQueueHandler(QueueHandler):
@@ -273,9 +290,7 @@ class MailQueueHandler(QueueHandler):
             # A forked child starts from a fresh queue: the parent's may hold records
             # that the parent sends, and locks held by threads that do not exist here.
             self.queue = queue.Queue()
-            self._listener = QueueListener(
-                self.queue, self.target, respect_handler_level=True
-            )
+            self._listener = MailListener(self.queue, self.target)
             self._listener.start()
             self._pid = os.getpid()
             _sending_handlers.add(self)
