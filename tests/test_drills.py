@@ -1,14 +1,18 @@
-"""Fault drills: a generated project under real gunicorn workers, real mail and syslog.
+"""Fault drills: a generated project with real gunicorn, mail and syslog daemons.
 
 Each drill asserts that the app kept answering and what it told the operator.
 """
 
 import re
+import shutil
 import socket
+import subprocess
+import sys
 
 import pytest
 
-from .servers import Gunicorn, Inbox, wait_for
+from .conftest import run
+from .servers import Gunicorn, Inbox, free_port, wait_for
 
 DRILL_APP = """\
 from my_flask_app import create_app
@@ -115,8 +119,6 @@ def test_sigterm_past_exit_wait_reports_unsent_mail(project, tmp_path):
 
 
 def test_mail_server_down_the_app_keeps_answering(project, tmp_path):
-    from .servers import free_port
-
     env = production_env(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
     server = Gunicorn(project, "drill_app:app", env)
     try:
@@ -143,3 +145,76 @@ def test_missing_syslog_socket_and_unwritable_log_dir_warn_once(project, tmp_pat
     assert len(re.findall("syslog is off", err)) == 1
     assert len(re.findall("file logging is off", err)) == 1
     assert "Logging error" not in err
+
+
+RSYSLOG_CONF = """\
+global(workDirectory="{work}")
+module(load="imudp")
+module(load="imtcp")
+input(type="imudp" address="127.0.0.1" port="{udp}")
+input(type="imtcp" address="127.0.0.1" port="{tcp}")
+template(name="raw" type="string" string="%inputname% %msg%\\n")
+*.* action(type="omfile" file="{out}" template="raw")
+"""
+
+LOG_OVER_SYSLOG = """\
+import sys
+from my_flask_app import create_app
+
+socktype, port = sys.argv[1], sys.argv[2]
+app = create_app(
+    "testing", PROPAGATE_EXCEPTIONS=False,
+    SYSLOG_ADDRESS=f"127.0.0.1:{port}", SYSLOG_SOCKTYPE=socktype,
+)
+
+
+@app.route("/boom")
+def boom():
+    raise RuntimeError(f"rsyslog {socktype} failure")
+
+
+app.test_client().get("/boom", headers={"X-Request-ID": f"rs-{socktype}"})
+with app.app_context():
+    app.logger.warning("the record after, over %s", socktype)
+"""
+
+
+@pytest.mark.skipif(
+    not shutil.which("rsyslogd"), reason="needs rsyslogd (.ci/run installs it)"
+)
+def test_rsyslog_keeps_each_traceback_one_message(project, tmp_path):
+    udp, tcp = free_port(socket.SOCK_DGRAM), free_port()
+    out = tmp_path / "received.log"
+    conf = tmp_path / "rsyslog.conf"
+    conf.write_text(RSYSLOG_CONF.format(work=tmp_path, udp=udp, tcp=tcp, out=out))
+    daemon = subprocess.Popen(  # noqa: S603
+        [shutil.which("rsyslogd"), "-n", "-f", conf, "-i", tmp_path / "pid"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        assert wait_for(lambda: tcp_accepts(tcp)), "rsyslogd did not start"
+        for socktype, port in (("udp", udp), ("tcp", tcp)):
+            script = run(
+                [sys.executable, "-c", LOG_OVER_SYSLOG, socktype, port], project
+            )
+            assert script.returncode == 0, script.stderr
+        assert wait_for(lambda: out.exists() and out.read_text().count("\n") >= 4)
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=30)
+    lines = out.read_text().splitlines()
+    for socktype in ("udp", "tcp"):
+        mine = [line for line in lines if line.startswith(f"im{socktype} ")]
+        assert len(mine) == 2, mine
+        error, after = mine
+        # The whole traceback is one message: its line breaks arrive as #012.
+        assert f"[rs-{socktype} " in error
+        assert "#012Traceback (most recent call last):" in error
+        assert error.endswith(f"RuntimeError: rsyslog {socktype} failure")
+        assert f"the record after, over {socktype} [in <string>:" in after
+        assert "#012" not in after
+
+
+def tcp_accepts(port):
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
