@@ -15,9 +15,6 @@ class StderrHandler(logging.StreamHandler):
     Servers and test runners replace sys.stderr after the app is created.
     """
 
-    def __init__(self):
-        super().__init__()
-
     @property
     def stream(self):
         return sys.stderr
