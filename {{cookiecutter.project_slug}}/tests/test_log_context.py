@@ -45,6 +45,17 @@ def test_filter_inside_request(app):
     assert record.user == "alice"
 
 
+def test_values_given_in_extra_are_kept_and_the_rest_filled(app):
+    record = make_record()
+    record.request_id = "from-extra"
+    with app.test_request_context("/orders/7"):
+        for _ in range(2):  # one filter per handler: the second changes nothing
+            RequestContextFilter().filter(record)
+    assert record.request_id == "from-extra"
+    assert record.path == "/orders/7"
+    assert len(TextFormatter().format(record).splitlines()) == 1
+
+
 def test_filter_escapes_request_values(app):
     record = make_record()
     with app.test_request_context("/a%0d%0aINFO forged%0aline"):

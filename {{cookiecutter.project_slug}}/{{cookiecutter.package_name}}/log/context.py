@@ -27,7 +27,7 @@ class RequestContextFilter(logging.Filter):
     """
 
     def filter(self, record):
-        if hasattr(record, "request_id"):
+        if getattr(record, "_request_context", False):
             return True  # another handler's filter got here first
         if has_request_context():
             user = g.get("user")
@@ -41,5 +41,7 @@ class RequestContextFilter(logging.Filter):
         else:
             values = ("-",) * len(CONTEXT_FIELDS)
         for field, value in zip(CONTEXT_FIELDS, values, strict=True):
-            setattr(record, field, escape_line_breaks(value))
+            if not hasattr(record, field):  # a value passed in `extra` wins
+                setattr(record, field, escape_line_breaks(value))
+        record._request_context = True
         return True
