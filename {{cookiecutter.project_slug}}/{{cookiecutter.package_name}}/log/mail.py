@@ -119,7 +119,6 @@ class MailHandler(SMTPHandler):
         super().__init__(subject=project_name, secure=() if use_tls else None, **kwargs)
         self.project_name = project_name
         self.use_ssl = use_ssl
-        self.sending = None  # the record taken off the queue and not yet sent
         self._dropped = 0
         self._dropped_lock = threading.Lock()
         self._warned_full = False
@@ -158,13 +157,22 @@ class MailHandler(SMTPHandler):
         message.set_content(body)
         return message
 
+    def handle(self, record):
+        """Send without taking the handler's lock.
+
+        Held through a slow SMTP conversation, the lock would make logging.shutdown()
+        wait for the mail server at exit, past MAIL_EXIT_WAIT. Nothing here needs it.
+        """
+        if not self.filter(record):
+            return False
+        self.emit(record)
+        return True
+
     def emit(self, record):
         try:
             self.send(self.build_message(record))
         except Exception:
             self.handleError(record)
-        finally:
-            self.sending = None
 
     def send(self, message):
         host, port = self.mailhost, self.mailport
@@ -198,8 +206,9 @@ class Throttle:
 
     MAX_KEYS = 4096
 
-    def __init__(self, window):
+    def __init__(self, window, clock=time.monotonic):
         self.window = window
+        self.clock = clock
         self._seen = {}  # key -> (time of the last mail, records held back since)
         self._lock = threading.Lock()
 
@@ -207,7 +216,7 @@ class Throttle:
         if self.window <= 0:
             return 0
         key = throttle_key(record)
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             last, held = self._seen.get(key, (None, 0))
             if last is not None and now - last < self.window:
@@ -230,19 +239,46 @@ def throttle_key(record):
     return (record.exc_info[0], *frame[:2])
 
 
+class MailQueue(queue.Queue):
+    """A queue that knows which record the sending thread holds.
+
+    Taking a record and marking it in flight happen under the queue's own lock, so at
+    exit every mail is queued, in flight, or sent: none is in between.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.in_flight = None
+
+    def _get(self):  # Queue.get() calls this with self.mutex held
+        self.in_flight = super()._get()
+        return self.in_flight
+
+    def done(self, record):
+        with self.mutex:
+            if self.in_flight is record:
+                self.in_flight = None
+
+    def take_unsent(self):
+        """Empty the queue and return its records, the one in flight first."""
+        with self.mutex:
+            records = [self.in_flight, *self.queue]
+            self.queue.clear()
+            self.in_flight = None
+        return [record for record in records if record is not None]
+
+
 class MailListener(QueueListener):
-    """The sending thread. It marks each record as `sending` the moment it leaves the
-    queue, so that an exit never loses sight of it: it is queued, sending, or sent."""
+    """The sending thread: tells the queue when a record is sent (or failed)."""
 
     def __init__(self, queue, target):
         super().__init__(queue, target, respect_handler_level=True)
-        self.target = target
 
-    def dequeue(self, block):
-        record = super().dequeue(block)
-        if record is not self._sentinel:
-            self.target.sending = record
-        return record
+    def handle(self, record):
+        try:
+            super().handle(record)
+        finally:
+            self.queue.done(record)
 
 
 class MailQueueHandler(QueueHandler):
@@ -250,7 +286,7 @@ class MailQueueHandler(QueueHandler):
 
     def __init__(self, target, throttle, maxsize, exit_wait):
         # The bound is kept in enqueue(), so that the stop sentinel always fits.
-        super().__init__(queue.Queue())
+        super().__init__(MailQueue())
         self.target = target
         self.throttle = throttle
         self.maxsize = maxsize
@@ -289,7 +325,7 @@ class MailQueueHandler(QueueHandler):
                 return
             # A forked child starts from a fresh queue: the parent's may hold records
             # that the parent sends, and locks held by threads that do not exist here.
-            self.queue = queue.Queue()
+            self.queue = MailQueue()
             self._listener = MailListener(self.queue, self.target)
             self._listener.start()
             self._pid = os.getpid()
@@ -307,17 +343,10 @@ class MailQueueHandler(QueueHandler):
         if listener is None or self._pid != os.getpid():
             return
         listener.enqueue_sentinel()
-        thread = listener._thread
-        thread.join(max(0.0, deadline - time.monotonic()))
-        in_flight = self.target.sending if thread.is_alive() else None
-        unsent = [] if in_flight is None else [in_flight]
-        while True:
-            try:
-                item = self.queue.get_nowait()
-            except queue.Empty:
-                break
-            if item is not listener._sentinel:
-                unsent.append(item)
+        listener._thread.join(max(0.0, deadline - time.monotonic()))
+        # The stop sentinel is None, so take_unsent() leaves it out.
+        unsent = self.queue.take_unsent()
+        listener.enqueue_sentinel()  # a thread still sending ends when it is done
         if unsent:
             self.report_unsent(unsent)
         dropped = self.target.take_dropped()
