@@ -28,7 +28,15 @@ def app():
     app = create_app("testing")
     with app.app_context():
         db.create_all()
-    return app
+    yield app
+    close_database(app)
+
+
+def close_database(app):
+    """Close the app's database connections, which Python 3.13 warns about if left
+    to the garbage collector."""
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture

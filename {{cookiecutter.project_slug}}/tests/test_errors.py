@@ -9,7 +9,7 @@ from werkzeug.exceptions import Conflict
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.extensions import db
 
-from .conftest import PRODUCTION_OVERRIDES
+from .conftest import PRODUCTION_OVERRIDES, close_database
 
 SECRET = "db-password-hunter2"
 HTML = {"Accept": "text/html"}
@@ -61,7 +61,8 @@ def app():
     add_error_routes(app)
     with app.app_context():
         db.create_all()
-    return app
+    yield app
+    close_database(app)
 
 
 def body(response):
@@ -282,6 +283,7 @@ def test_production_500_page_leaks_nothing():
     with app.app_context():
         db.create_all()
     response = app.test_client().get("/boom", headers=JSON)
+    close_database(app)
     assert response.status_code == 500
     assert SECRET not in body(response)
     assert json.loads(body(response))["request_id"] == response.headers["X-Request-ID"]
