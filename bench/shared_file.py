@@ -90,6 +90,8 @@ def count_records(directory):
         starts = [m.start() for m in RECORD_START.finditer(text)]
         if text.strip() and (not starts or starts[0] != 0):
             broken += 1
+        if not starts:
+            continue  # empty, as a file just rotated in is
         for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
             record = text[begin:end]
             head, last = HEAD_ID.search(record), LAST_LINE.search(record)

@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from bench.shared_file import count_records
+
 from .conftest import TEMPLATE, run
 
 
@@ -51,3 +53,22 @@ def test_every_table_is_printed(quick_bench):
                   "Log throughput"):  # fmt: skip
         assert f"### {title}" in quick_bench
     assert re.search(r"Machine: .+ cores", quick_bench)
+
+
+RECORD = (
+    "2026-01-02 03:04:05,678 ERROR my_flask_app [bench-00007 127.0.0.1 GET /boom/7] "
+    "Exception on /boom/7 [GET] [in app.py:875]\n"
+    "Traceback (most recent call last):\n"
+    '  File "app.py", line 1, in boom\n'
+    "RuntimeError: bench failure 7\n"
+)
+
+
+def test_record_counter_finds_whole_records_and_flags_broken_ones(tmp_path):
+    (tmp_path / "app.log").write_text("")  # just rotated in: neither found nor broken
+    (tmp_path / "app.log.1").write_text(RECORD)
+    (tmp_path / "app.log.2").write_text("RuntimeError: bench failure 8\n")  # a tail
+    (tmp_path / "app.log.3").write_text(RECORD.replace("failure 7", "failure 9"))
+    found, broken = count_records(tmp_path)
+    assert found == {"bench-00007"}
+    assert broken == 2
