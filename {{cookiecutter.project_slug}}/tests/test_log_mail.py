@@ -1,6 +1,7 @@
 """Error mail against real SMTP servers on 127.0.0.1 (aiosmtpd)."""
 
 import asyncio
+import contextlib
 import logging
 import re
 import ssl
@@ -59,38 +60,35 @@ class Inbox:
         ]
 
 
-def start_server(inbox, **kwargs):
+@contextlib.contextmanager
+def serving(inbox, **kwargs):
+    """An SMTP server on 127.0.0.1 delivering to inbox, whose port it sets."""
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), **kwargs)
     controller.start()
-    return controller
+    inbox.port = controller.port
+    try:
+        yield inbox
+    finally:
+        inbox.release()  # a held mail must not keep the server from stopping
+        controller.stop()
 
 
 @pytest.fixture
 def inbox():
-    inbox = Inbox()
-    controller = start_server(inbox)
-    inbox.port = controller.port
-    yield inbox
-    controller.stop()
+    with serving(Inbox()) as inbox:
+        yield inbox
 
 
 @pytest.fixture
 def slow_inbox():
-    inbox = Inbox(delay=0.5)
-    controller = start_server(inbox)
-    inbox.port = controller.port
-    yield inbox
-    controller.stop()
+    with serving(Inbox(delay=0.5)) as inbox:
+        yield inbox
 
 
 @pytest.fixture
 def held_inbox():
-    inbox = Inbox(held=True)
-    controller = start_server(inbox)
-    inbox.port = controller.port
-    yield inbox
-    inbox.release()
-    controller.stop()
+    with serving(Inbox(held=True)) as inbox:
+        yield inbox
 
 
 def wait_for_stderr(capsys, text, timeout=10):
@@ -246,16 +244,13 @@ def test_password_never_appears(capsys):
         def __call__(self, server, session, envelope, mechanism, auth_data):
             return AuthResult(success=False, handled=False)
 
-    controller = start_server(Inbox(), authenticator=Refuse(), auth_require_tls=False)
-    try:
+    with serving(Inbox(), authenticator=Refuse(), auth_require_tls=False) as inbox:
         app = mail_app(
-            controller.port, MAIL_USERNAME="mailer", MAIL_PASSWORD="s3cret-pass-phrase"
+            inbox.port, MAIL_USERNAME="mailer", MAIL_PASSWORD="s3cret-pass-phrase"
         )
         result = app.test_cli_runner().invoke(args=["check-logging"])
         app.test_client().get("/boom")
         err = wait_for_stderr(capsys, "SMTPAuthenticationError")
-    finally:
-        controller.stop()
     assert "mail: FAILED: SMTPAuthenticationError" in result.output
     assert result.exit_code == 1
     assert "SMTPAuthenticationError" in err
@@ -263,20 +258,17 @@ def test_password_never_appears(capsys):
         assert "s3cret-pass-phrase" not in text
 
 
-def test_login_with_credentials(inbox):
+def test_login_with_credentials():
     seen = []
 
     def accept(server, session, envelope, mechanism, auth_data):
         seen.append((auth_data.login, auth_data.password))
         return AuthResult(success=True)
 
-    controller = start_server(inbox, authenticator=accept, auth_require_tls=False)
-    try:
-        app = mail_app(controller.port, MAIL_USERNAME="mailer", MAIL_PASSWORD="pw")
+    with serving(Inbox(), authenticator=accept, auth_require_tls=False) as inbox:
+        app = mail_app(inbox.port, MAIL_USERNAME="mailer", MAIL_PASSWORD="pw")
         app.test_client().get("/boom")
         assert wait_for(lambda: inbox.envelopes)
-    finally:
-        controller.stop()
     assert seen == [(b"mailer", b"pw")]
 
 
@@ -295,37 +287,26 @@ def server_tls(tmp_path, monkeypatch):
 
 
 def test_starttls(server_tls):
-    inbox = Inbox()
-    controller = start_server(inbox, tls_context=server_tls, require_starttls=True)
-    try:
-        app = mail_app(controller.port, MAIL_USE_TLS=True)
+    with serving(Inbox(), tls_context=server_tls, require_starttls=True) as inbox:
+        app = mail_app(inbox.port, MAIL_USE_TLS=True)
         app.test_client().get("/boom")
         # The server refuses mail before STARTTLS: arriving proves the upgrade.
         assert wait_for(lambda: inbox.envelopes)
-    finally:
-        controller.stop()
 
 
 def test_implicit_tls(server_tls):
-    inbox = Inbox()
-    controller = start_server(inbox, ssl_context=server_tls)
-    try:
-        app = mail_app(controller.port, MAIL_USE_SSL=True)
+    with serving(Inbox(), ssl_context=server_tls) as inbox:
+        app = mail_app(inbox.port, MAIL_USE_SSL=True)
         result = app.test_cli_runner().invoke(args=["check-logging"])
         assert "mail: ok" in result.output.splitlines()
         assert wait_for(lambda: inbox.envelopes)
-    finally:
-        controller.stop()
 
 
 def test_implicit_tls_refuses_an_untrusted_server(server_tls, monkeypatch):
     monkeypatch.delenv("SSL_CERT_FILE")
-    controller = start_server(Inbox(), ssl_context=server_tls)
-    try:
-        app = mail_app(controller.port, MAIL_USE_SSL=True, MAIL_TIMEOUT=3)
+    with serving(Inbox(), ssl_context=server_tls) as inbox:
+        app = mail_app(inbox.port, MAIL_USE_SSL=True, MAIL_TIMEOUT=3)
         result = app.test_cli_runner().invoke(args=["check-logging"])
-    finally:
-        controller.stop()
     assert "mail: FAILED: SSLCertVerificationError" in result.output
 
 
