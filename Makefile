@@ -16,10 +16,10 @@ $(BIN)/.installed: requirements-dev.txt
 test: lint
 	$(BIN)/python -m pytest
 
-## lint: ruff over hooks, tests and benchmarks
+## lint: ruff over hooks, tests, benchmarks, docs and the harness they share
 lint: $(BIN)/.installed
-	$(BIN)/ruff check hooks tests bench docs
-	$(BIN)/ruff format --check hooks tests bench docs
+	$(BIN)/ruff check hooks tests bench docs harness
+	$(BIN)/ruff format --check hooks tests bench docs harness
 
 ## bake: generate a project with the default answers into ./build
 bake: $(BIN)/.installed

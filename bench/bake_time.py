@@ -7,7 +7,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from .common import TEMPLATE, Table
+from harness.bake import TEMPLATE
+
+from .common import Table
 
 COOKIECUTTER = Path(sys.executable).parent / "cookiecutter"
 

@@ -19,9 +19,10 @@ from pathlib import Path
 
 from flask import Flask
 
-from tests.servers import Inbox, free_port, wait_for
+from harness.bake import baked_package, quiet_stderr
+from harness.servers import Inbox, free_port, wait_for
 
-from .common import Table, baked_package, quiet_stderr, summary
+from .common import Table, summary
 
 
 def add_failing_route(app):

@@ -11,9 +11,10 @@ import time
 
 from flask import Flask
 
-from tests.servers import Gunicorn
+from harness.bake import baked_package, quiet_stderr
+from harness.servers import Gunicorn
 
-from .common import Table, baked_package, quiet_stderr
+from .common import Table
 
 BARE_APP = """\
 import os

@@ -12,9 +12,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.servers import Gunicorn
+from harness.bake import baked_package
+from harness.servers import Gunicorn
 
-from .common import Table, baked_package
+from .common import Table
 
 APP = """\
 import os

@@ -5,7 +5,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from .common import Table, baked_package
+from harness.bake import baked_package
+
+from .common import Table
 
 
 def records_per_second(handler, count):

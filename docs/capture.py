@@ -19,8 +19,8 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
-from bench.common import baked_package, quiet_stderr
-from tests.servers import Inbox, free_port, wait_for
+from harness.bake import baked_package, quiet_stderr
+from harness.servers import Inbox, free_port, wait_for
 
 DOCS = Path(__file__).resolve().parent
 README = DOCS.parent / "README.md"

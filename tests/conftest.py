@@ -1,11 +1,9 @@
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-TEMPLATE = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+from harness.bake import TEMPLATE
 
 
 @pytest.fixture

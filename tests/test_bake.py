@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from cookiecutter.main import cookiecutter
 
+from harness.bake import BIN, TEMPLATE
+
 from .combinations import SHORT_NAMES, combination_id, every_combination
-from .conftest import BIN, TEMPLATE, run
+from .conftest import run
 
 # Words that may appear in a project only when their option was chosen.
 TRACES = {

@@ -8,8 +8,9 @@ import sys
 import pytest
 
 from bench.shared_file import count_records
+from harness.bake import TEMPLATE
 
-from .conftest import TEMPLATE, run
+from .conftest import run
 
 
 def table_rows(output, title_start):

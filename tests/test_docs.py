@@ -5,8 +5,9 @@ import re
 
 import pytest
 
+from harness.bake import TEMPLATE
+
 from .combinations import combination_id
-from .conftest import TEMPLATE
 
 # Settings that are not the user's to set: the prompt answer, and what the factory sets.
 NOT_SETTINGS = {"PROJECT_NAME", "CONFIG_NAME", "TESTING"}

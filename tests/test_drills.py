@@ -11,8 +11,9 @@ import sys
 
 import pytest
 
+from harness.servers import Gunicorn, Inbox, free_port, wait_for
+
 from .conftest import run
-from .servers import Gunicorn, Inbox, free_port, wait_for
 
 DRILL_APP = """\
 from my_flask_app import create_app

@@ -5,7 +5,9 @@ import sys
 
 import pytest
 
-from .conftest import BIN, TEMPLATE, run
+from harness.bake import BIN, TEMPLATE
+
+from .conftest import run
 
 
 def load_hook(name):

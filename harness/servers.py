@@ -1,4 +1,4 @@
-"""Real peers on 127.0.0.1 for the drills: an SMTP inbox and gunicorn."""
+"""Real peers on 127.0.0.1: an SMTP inbox and gunicorn."""
 
 import asyncio
 import os
@@ -12,7 +12,7 @@ from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
 
-from .conftest import BIN
+from .bake import BIN
 
 
 def free_port(kind=socket.SOCK_STREAM):
