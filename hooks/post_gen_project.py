@@ -18,6 +18,7 @@ OPTIONAL_FILES = {
     "use_nt_eventlog_handler": [
         "{pkg}/log/nteventlog.py",
         "tests/test_log_nteventlog.py",
+        ".github/workflows/windows.yml",
     ],
     "use_sentry": ["{pkg}/sentry.py", "tests/test_sentry.py"],
 }
