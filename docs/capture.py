@@ -8,7 +8,6 @@ samples the README shows, so that they stay true to the template.
 import importlib
 import json
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,15 +19,12 @@ from pathlib import Path
 from werkzeug.serving import make_server
 
 from harness.bake import baked_package, quiet_stderr
+from harness.browser import FLAGS, find_chromium
 from harness.servers import Inbox, free_port, wait_for
 
 DOCS = Path(__file__).resolve().parent
 README = DOCS.parent / "README.md"
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--hide-scrollbars", "--window-size=900,620",
-]  # fmt: skip
+CHROMIUM_FLAGS = [*FLAGS, "--hide-scrollbars", "--window-size=900,620"]
 
 
 DEMO_VIEW = """\
@@ -66,7 +62,7 @@ def get(url, accept="text/html"):
 
 
 def screenshot(url, path):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = find_chromium()
     if not chromium:
         sys.exit("make screenshots needs Chromium: apt-get install chromium")
     with tempfile.TemporaryDirectory() as profile:
