@@ -1,13 +1,17 @@
-"""Real peers on 127.0.0.1: an SMTP inbox and gunicorn."""
+"""Real peers on 127.0.0.1: SMTP servers (a healthy inbox, a tarpit), gunicorn and a
+load client."""
 
 import asyncio
+import http.client
 import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
@@ -61,7 +65,9 @@ class Gunicorn:
         self.log = project / "gunicorn.stderr"
         command = [
             BIN / "gunicorn", "--workers", str(workers), "--bind",
-            f"127.0.0.1:{self.port}", "--graceful-timeout", "30", *extra, app,
+            f"127.0.0.1:{self.port}", "--graceful-timeout", "30",
+            # Each test's own: the default control socket is one path for all.
+            "--no-control-socket", *extra, app,
         ]  # fmt: skip
         self.process = subprocess.Popen(  # noqa: S603 (our own command)
             [str(part) for part in command],
@@ -97,3 +103,84 @@ class Gunicorn:
 
     def stderr(self):
         return self.log.read_text()
+
+
+def timed_gets(port, paths, count, threads=4, timeout=10.0):
+    """GET each of paths `count` times, spread over `threads` clients.
+
+    Returns {path: [(status, seconds, request id), ...]}; a request that gets no
+    answer within timeout seconds is recorded with status None.
+    """
+    results = {path: [] for path in paths}
+    lock = threading.Lock()
+
+    def client(share):
+        for index in range(share):
+            path = paths[index % len(paths)]
+            request_id = f"drill-{uuid.uuid4().hex}"
+            start = time.perf_counter()
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+                conn.request("GET", path, headers={"X-Request-ID": request_id})
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+                conn.close()
+            except OSError:
+                status = None
+            with lock:
+                results[path].append((status, time.perf_counter() - start, request_id))
+
+    total = count * len(paths)
+    workers = [
+        threading.Thread(target=client, args=(total // threads,))
+        for _ in range(threads)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return results
+
+
+def p99_ms(samples):
+    """The 99th percentile of timed_gets() samples, in milliseconds."""
+    seconds = sorted(sample[1] for sample in samples)
+    return 1000 * seconds[min(len(seconds) - 1, int(len(seconds) * 0.99))]
+
+
+class SmtpTarpit:
+    """An SMTP server that sends its greeting one byte at a time, for ever: every
+    read succeeds within a socket timeout, so only a deadline ends a conversation."""
+
+    def __init__(self, interval=0.2):
+        self.interval = interval
+        self.stopped = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.2)
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=self.drip, args=(conn,), daemon=True).start()
+
+    def drip(self, conn):
+        with conn:
+            for byte in b"220 " + b"." * 100_000:
+                if self.stopped.wait(self.interval):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return  # the client gave up
+
+    def stop(self):
+        self.stopped.set()
+        self.thread.join(timeout=5)
+        self.listener.close()

@@ -12,7 +12,11 @@ from pathlib import Path
 
 # Files that exist only for one option, by the answer that keeps them.
 OPTIONAL_FILES = {
-    "use_smtp_handler": ["{pkg}/log/mail.py", "tests/test_log_mail.py"],
+    "use_smtp_handler": [
+        "{pkg}/log/mail.py",
+        "{pkg}/log/throttle.py",
+        "tests/test_log_mail.py",
+    ],
     "use_file_handler": ["{pkg}/log/file.py", "tests/test_log_file.py"],
     "use_syslog_handler": ["{pkg}/log/syslog.py", "tests/test_log_syslog.py"],
     "use_nt_eventlog_handler": [
@@ -23,6 +27,10 @@ OPTIONAL_FILES = {
     "use_sentry": ["{pkg}/sentry.py", "tests/test_sentry.py"],
 }
 JSON_ONLY_FILES = ["{pkg}/log/json_format.py", "tests/test_log_json.py"]
+# Files that serve several options: kept when any of them is chosen.
+SHARED_FILES = {
+    "{pkg}/log/background.py": ["use_smtp_handler", "use_syslog_handler"],
+}
 
 
 def is_chosen(value):
@@ -40,6 +48,9 @@ def unwanted_files(context):
             paths.extend(files)
     if context["log_format"] != "json":
         paths.extend(JSON_ONLY_FILES)
+    for path, options in SHARED_FILES.items():
+        if not any(is_chosen(context[option]) for option in options):
+            paths.append(path)
     return [path.format(pkg=context["package_name"]) for path in paths]
 
 

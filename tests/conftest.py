@@ -19,6 +19,20 @@ def bake(cookies):
     return bake
 
 
+def production_env(tmp_path, **settings):
+    """The environment of a generated project served in production by a drill:
+    FLASK_<KEY> for each setting, over a log file in tmp_path and syslog off."""
+    env = {
+        "FLASK_CONFIG": "production",
+        "FLASK_SECRET_KEY": "drill-secret-key-0123456789abcdef0123456789",
+        "FLASK_LOG_FILE": str(tmp_path / "logs" / "app.log"),
+        "FLASK_SYSLOG_ADDRESS": "null",
+        "FLASK_ADMINS": '["ops@example.com"]',
+    }
+    env.update({f"FLASK_{key}": str(value) for key, value in settings.items()})
+    return env
+
+
 def run(args, cwd, timeout=600, **kwargs):
     """Run a command; return the CompletedProcess with text output."""
     return subprocess.run(  # noqa: S603 (our own commands)
@@ -30,3 +44,19 @@ def run(args, cwd, timeout=600, **kwargs):
         check=False,
         **kwargs,
     )
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The p99 latencies the backend drills measured, side by side."""
+    rows = [
+        value
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in report.user_properties
+        if name == "drill"
+    ]
+    if not rows:
+        return
+    terminalreporter.section("backend drills: p99 latency, 4 gunicorn workers")
+    terminalreporter.write_line(f"{'drill':<40} {'/ ms':>8} {'/boom ms':>9}")
+    for drill, root, boom in sorted(rows):
+        terminalreporter.write_line(f"{drill:<40} {root:>8.1f} {boom:>9.1f}")

@@ -13,7 +13,7 @@ import pytest
 
 from harness.servers import Gunicorn, Inbox, free_port, wait_for
 
-from .conftest import run
+from .conftest import production_env, run
 
 DRILL_APP = """\
 from my_flask_app import create_app
@@ -32,18 +32,6 @@ def project(bake):
     project = bake(use_syslog_handler=True)
     (project / "drill_app.py").write_text(DRILL_APP)
     return project
-
-
-def production_env(tmp_path, **settings):
-    env = {
-        "FLASK_CONFIG": "production",
-        "FLASK_SECRET_KEY": "drill-secret-key-0123456789abcdef0123456789",
-        "FLASK_LOG_FILE": str(tmp_path / "logs" / "app.log"),
-        "FLASK_SYSLOG_ADDRESS": "null",
-        "FLASK_ADMINS": '["ops@example.com"]',
-    }
-    env.update({f"FLASK_{key}": str(value) for key, value in settings.items()})
-    return env
 
 
 @pytest.fixture
@@ -115,7 +103,7 @@ def test_sigterm_past_exit_wait_reports_unsent_mail(project, tmp_path):
         inbox.stop()
     err = server.stderr()
     assert "1 error mails were still unsent after MAIL_EXIT_WAIT=0.5s" in err
-    assert "--- unsent error mail: " in err
+    assert "unsent error mail: [My Flask App] RuntimeError: drill failure" in err
     assert f"Request ID:     {headers['X-Request-ID']}" in err
 
 
@@ -143,7 +131,7 @@ def test_missing_syslog_socket_and_unwritable_log_dir_warn_once(project, tmp_pat
         server.stop()
     assert statuses == [200, 500, 404]
     err = server.stderr()
-    assert len(re.findall("syslog is off", err)) == 1
+    assert len(re.findall(r"syslog at \S+/no-such-socket is unreachable", err)) == 1
     assert len(re.findall("file logging is off", err)) == 1
     assert "Logging error" not in err
 
@@ -154,12 +142,13 @@ module(load="imudp")
 module(load="imtcp")
 input(type="imudp" address="127.0.0.1" port="{udp}")
 input(type="imtcp" address="127.0.0.1" port="{tcp}")
-template(name="raw" type="string" string="%inputname% %msg%\\n")
-*.* action(type="omfile" file="{out}" template="raw")
+template(name="parsed" type="string"
+         string="%inputname%|%hostname%|%app-name%|%procid%|%structured-data%|%msg%\\n")
+*.* action(type="omfile" file="{out}" template="parsed")
 """
 
 LOG_OVER_SYSLOG = """\
-import sys
+import os, sys
 from my_flask_app import create_app
 
 socktype, port = sys.argv[1], sys.argv[2]
@@ -177,13 +166,16 @@ def boom():
 app.test_client().get("/boom", headers={"X-Request-ID": f"rs-{socktype}"})
 with app.app_context():
     app.logger.warning("the record after, over %s", socktype)
+print(os.getpid())
 """
 
 
 @pytest.mark.skipif(
     not shutil.which("rsyslogd"), reason="needs rsyslogd (.ci/run installs it)"
 )
-def test_rsyslog_keeps_each_traceback_one_message(project, tmp_path):
+def test_rsyslog_parses_each_record_whole_with_its_origin(project, tmp_path):
+    """A real rsyslogd fed over UDP and TCP: each traceback is one message, and its
+    parsed host name, app name and process id tell machines and workers apart."""
     udp, tcp = free_port(socket.SOCK_DGRAM), free_port()
     out = tmp_path / "received.log"
     conf = tmp_path / "rsyslog.conf"
@@ -192,6 +184,7 @@ def test_rsyslog_keeps_each_traceback_one_message(project, tmp_path):
         [shutil.which("rsyslogd"), "-n", "-f", conf, "-i", tmp_path / "pid"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    pids = {}
     try:
         assert wait_for(lambda: tcp_accepts(tcp)), "rsyslogd did not start"
         for socktype, port in (("udp", udp), ("tcp", tcp)):
@@ -199,21 +192,31 @@ def test_rsyslog_keeps_each_traceback_one_message(project, tmp_path):
                 [sys.executable, "-c", LOG_OVER_SYSLOG, socktype, port], project
             )
             assert script.returncode == 0, script.stderr
+            pids[socktype] = script.stdout.strip()
         assert wait_for(lambda: out.exists() and out.read_text().count("\n") >= 4)
     finally:
         daemon.terminate()
         daemon.wait(timeout=30)
     lines = out.read_text().splitlines()
     for socktype in ("udp", "tcp"):
-        mine = [line for line in lines if line.startswith(f"im{socktype} ")]
+        mine = [
+            line.split("|", 5) for line in lines if line.startswith(f"im{socktype}|")
+        ]
         assert len(mine) == 2, mine
+        for _, hostname, app_name, procid, _, _ in mine:
+            assert (hostname, app_name, procid) == (
+                socket.gethostname(),
+                "my_flask_app",
+                pids[socktype],
+            )
         error, after = mine
+        assert error[4] == f'[request@32473 id="rs-{socktype}"]'
         # The whole traceback is one message: its line breaks arrive as #012.
-        assert f"[rs-{socktype} " in error
-        assert "#012Traceback (most recent call last):" in error
-        assert error.endswith(f"RuntimeError: rsyslog {socktype} failure")
-        assert f"the record after, over {socktype} [in <string>:" in after
-        assert "#012" not in after
+        assert "#012Traceback (most recent call last):" in error[5]
+        assert error[5].endswith(f"RuntimeError: rsyslog {socktype} failure")
+        assert f"the record after, over {socktype} [in <string>:" in after[5]
+        assert "#012" not in after[5]
+        assert after[4] == "-"
 
 
 def tcp_accepts(port):

@@ -49,6 +49,25 @@ def production_app():
     return create_app("production", **PRODUCTION_OVERRIDES)
 
 
+def failing_app(message="test failure", **overrides):
+    """A testing app whose /boom raises RuntimeError(message).
+
+    Exceptions reach the error handlers and the log, as in production.
+    """
+    app = create_app("testing", PROPAGATE_EXCEPTIONS=False, **overrides)
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError(message)
+
+    return app
+
+
+def handler_named(app, name):
+    """The app's log handler called name, or None when it has none."""
+    return next((h for h in app.extensions["log_handlers"] if h.name == name), None)
+
+
 class ListHandler(logging.Handler):
     """Keeps the records it is given, for assertions."""
 
@@ -82,3 +101,15 @@ def wait_for(condition, timeout=10.0):
     while not (result := condition()) and time.monotonic() < deadline:
         time.sleep(0.02)
     return result
+
+
+def wait_for_stderr(capsys, text, timeout=10.0):
+    """Collect stderr until it holds text (a background thread writes it)."""
+    seen = []
+
+    def found():
+        seen.append(capsys.readouterr().err)
+        return text in "".join(seen)
+
+    wait_for(found, timeout)
+    return "".join(seen)

@@ -1,12 +1,13 @@
 import logging
 import sys
 
+import pytest
 from flask import g
 
 from {{ cookiecutter.package_name }}.log.context import (
     CONTEXT_FIELDS,
     RequestContextFilter,
-    escape_line_breaks,
+    escape_controls,
 )
 from {{ cookiecutter.package_name }}.log.formatters import TextFormatter
 
@@ -65,31 +66,84 @@ def test_filter_escapes_request_values(app):
     assert record.path == "/a\\r\\nINFO forged\\nline"
 
 
-def test_escape_line_breaks_covers_every_line_separator():
+def test_escape_controls_covers_every_line_separator():
     text = "a\nb\rc\x0bd\x0ce\x1cf\x85g\u2028h\u2029i\x00j"
-    assert escape_line_breaks(text).splitlines() == [escape_line_breaks(text)]
-    assert escape_line_breaks("plain text") == "plain text"
+    assert escape_controls(text).splitlines() == [escape_controls(text)]
+    assert escape_controls("plain text, café, 東京") == "plain text, café, 東京"
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [
+        ("\x1b[31mred", "\\x1b[31mred"),  # a terminal escape sequence
+        ("\x9b31mred", "\\x9b31mred"),  # the same, as a C1 control
+        ("\x7f\x80\x9f", "\\x7f\\x80\\x9f"),
+        ("txt.exe\u202egnp", "txt.exe\\u202egnp"),  # shows as "txt.exepng"
+        ("\u202a\u202b\u202c\u202d", "\\u202a\\u202b\\u202c\\u202d"),
+        ("\u2066\u2067\u2068\u2069", "\\u2066\\u2067\\u2068\\u2069"),
+    ],
+)
+def test_escape_controls_covers_c1_and_bidi_controls(raw, escaped):
+    assert escape_controls(raw) == escaped
 
 
 def test_text_line_escapes_logged_arguments():
-    record = make_record("user said %s", ("hi\n2026-01-01 ERROR forged",))
+    record = make_record("user said %s", ("hi\n2026-01-01 ERROR forged\u202e",))
     RequestContextFilter().filter(record)
     line = TextFormatter().format(record)
     assert len(line.splitlines()) == 1
-    assert "hi\\n2026-01-01 ERROR forged" in line
+    assert "hi\\n2026-01-01 ERROR forged\\u202e" in line
     assert f"[in {__file__}:10]" in line
 
 
 def test_text_traceback_escapes_exception_message():
     try:
-        raise ValueError("bad value\n2026-01-01 00:00:00 INFO forged record")
+        raise ValueError("bad value\n2026-01-01 00:00:00 INFO forged\x9b record")
     except ValueError:
         record = make_record("failed", exc_info=sys.exc_info())
     RequestContextFilter().filter(record)
     lines = TextFormatter().format(record).splitlines()
     assert lines[1] == "Traceback (most recent call last):"
-    assert lines[-1] == "ValueError: bad value\\n2026-01-01 00:00:00 INFO forged record"
+    assert lines[-1] == (
+        "ValueError: bad value\\n2026-01-01 00:00:00 INFO forged\\x9b record"
+    )
     assert not any(line.startswith("2026-01-01") for line in lines)
+
+
+def raise_here():
+    raise KeyError("missing")
+
+
+def test_a_logged_exception_points_at_the_line_that_raised():
+    try:
+        raise_here()
+    except KeyError:
+        record = make_record("failed", exc_info=sys.exc_info())
+    RequestContextFilter().filter(record)
+    raise_line = raise_here.__code__.co_firstlineno + 1
+    assert (record.pathname, record.lineno) == (__file__, raise_line)
+    assert record.funcName == "raise_here"
+    assert record.module == "test_log_context"
+    line = TextFormatter().format(record).splitlines()[0]
+    assert line.endswith(f"[in {__file__}:{raise_line}]")
+
+
+def test_a_record_without_exception_keeps_its_call_site():
+    record = make_record()
+    RequestContextFilter().filter(record)
+    assert (record.pathname, record.lineno) == (__file__, 10)
+
+
+def test_unhandled_error_in_a_view_names_the_view(app, client, log_records):
+    @app.route("/raises")
+    def raises():
+        raise RuntimeError("from the view")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client.get("/raises")
+    (error,) = [r for r in log_records if r.levelno == logging.ERROR]
+    assert (error.pathname, error.funcName) == (__file__, "raises")
+    assert error.lineno == raises.__code__.co_firstlineno + 2
 
 
 def test_log_records_in_a_request_carry_its_id(app, client, capsys):

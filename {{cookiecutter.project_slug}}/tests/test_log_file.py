@@ -1,28 +1,21 @@
 """The log file, with real files in a temporary directory."""
 
 import os
+import shutil
+import sys
+import tempfile
 
+import pytest
 from flask import request
 
 from {{ cookiecutter.package_name }} import create_app
 
-{% if cookiecutter.file_rotation == "time" -%}
-from .conftest import PRODUCTION_OVERRIDES, wait_for
-{%- else -%}
-from .conftest import PRODUCTION_OVERRIDES
-{%- endif %}
+from .conftest import PRODUCTION_OVERRIDES, failing_app, handler_named
+{%- if cookiecutter.file_rotation == "time" %}, wait_for{% endif %}
 
 
 def file_app(path, **overrides):
-    app = create_app(
-        "testing", PROPAGATE_EXCEPTIONS=False, LOG_FILE=str(path), **overrides
-    )
-
-    @app.route("/boom")
-    def boom():
-        raise RuntimeError("file test failure")
-
-    return app
+    return failing_app("file test failure", LOG_FILE=str(path), **overrides)
 
 
 def close_handlers(app):
@@ -51,7 +44,7 @@ def test_relative_path_lands_in_the_instance_folder(tmp_path):
 def test_default_production_log_file_is_under_the_instance_folder():
     overrides = {k: v for k, v in PRODUCTION_OVERRIDES.items() if k != "LOG_FILE"}
     app = create_app("production", **overrides)
-    handler = next(h for h in app.extensions["log_handlers"] if h.name == "file")
+    handler = handler_named(app, "file")
     close_handlers(app)
     assert handler.baseFilename.startswith(os.path.join(app.instance_path, "logs"))
 
@@ -61,10 +54,84 @@ def test_unwritable_location_warns_once_and_app_still_works(tmp_path, capsys):
     blocker.write_text("")
     app = file_app(blocker / "logs" / "app.log")
     err = capsys.readouterr().err
-    assert err.count("file logging is off") == 1
-    assert "file" not in [h.name for h in app.extensions["log_handlers"]]
+    assert err.count("file logging is off: cannot write") == 1
+    assert handler_named(app, "file") is None
     assert app.test_client().get("/boom").status_code == 500
     assert "Logging error" not in capsys.readouterr().err
+    result = app.test_cli_runner().invoke(args=["check-logging"])
+    assert "file: FAILED: cannot write" in result.output
+    assert result.exit_code == 1
+
+
+def as_unprivileged_user(function):
+    """Run function as a user without root's right to write anywhere; return its
+    result. Root forks a child that drops to "nobody"; others run it here."""
+    if os.geteuid() != 0:
+        return function()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            os.write(write_end, function().encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as reader:
+        answer = reader.read()
+    os.waitpid(pid, 0)
+    return answer
+
+
+@pytest.fixture
+def read_only_folder():
+    """A folder nobody but root may add files to, holding a writable app.log."""
+    with tempfile.TemporaryDirectory() as top:
+        os.chmod(top, 0o755)  # reachable by every user
+        folder = os.path.join(top, "logs")
+        os.mkdir(folder)
+        log_file = os.path.join(folder, "app.log")
+        with open(log_file, "w"):
+            pass
+        os.chmod(log_file, 0o666)
+        os.chmod(folder, 0o555)
+        try:
+            yield log_file
+        finally:
+            os.chmod(folder, 0o755)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+def test_read_only_folder_is_found_at_startup(read_only_folder):
+    """The file handler opens its file lazily and keeps a lock file beside it: the
+    check must find a folder it cannot write to before the first record does."""
+
+    def start():
+        app = file_app(read_only_folder)
+        return app.extensions["log_failures"].get("file", "started")
+
+    reason = as_unprivileged_user(start)
+    assert reason.startswith(f"cannot write {read_only_folder}")
+    assert "Permission denied" in reason
+
+
+def test_write_failures_at_run_time_are_reported_once_not_per_record(tmp_path, capsys):
+    log_dir = tmp_path / "logs"
+    app = file_app(log_dir / "app.log")
+    with app.app_context():
+        app.logger.warning("written")
+        shutil.rmtree(log_dir)  # the folder goes away under the running app
+        for number in range(50):
+            app.logger.warning("lost %d", number)
+    client = app.test_client()
+    assert client.get("/boom").status_code == 500  # the app keeps serving
+    err = capsys.readouterr().err
+    assert err.count("could not be written") == 1
+    assert "1 records could not be written to" in err
+    assert "Logging error" not in err
+    close_handlers(app)  # at exit, the rest is counted: 49 warnings and the error
+    assert "50 records could not be written to" in capsys.readouterr().err
 
 
 def test_hostile_path_stays_on_one_line(tmp_path):

@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import socket
 import ssl
 import subprocess
 import sys
@@ -20,9 +21,9 @@ from aiosmtpd.smtp import AuthResult
 
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.log.context import RequestContextFilter
-from {{ cookiecutter.package_name }}.log.mail import MailFormatter
+from {{ cookiecutter.package_name }}.log.mail import MAIL_FORMAT
 
-from .conftest import free_port, wait_for
+from .conftest import free_port, handler_named, wait_for, wait_for_stderr
 
 ADMINS = ["ops@example.com", "dev@example.com"]
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -89,18 +90,6 @@ def slow_inbox():
 def held_inbox():
     with serving(Inbox(held=True)) as inbox:
         yield inbox
-
-
-def wait_for_stderr(capsys, text, timeout=10):
-    """Collect stderr until it holds text (a background thread writes it)."""
-    seen = []
-
-    def found():
-        seen.append(capsys.readouterr().err)
-        return text in "".join(seen)
-
-    wait_for(found, timeout)
-    return "".join(seen)
 
 
 def mail_app(port, **overrides):
@@ -178,7 +167,7 @@ def test_no_mail_server_still_answers_and_reports_on_stderr(capsys):
 
 def test_identical_errors_are_throttled_and_counted(inbox):
     app = mail_app(inbox.port, MAIL_THROTTLE_SECONDS=300)
-    handler = next(h for h in app.extensions["log_handlers"] if h.name == "mail")
+    handler = handler_named(app, "mail")
     now = [1000.0]
     handler.throttle.clock = lambda: now[0]
     client = app.test_client()
@@ -210,8 +199,7 @@ def test_full_queue_drops_counts_and_reports(held_inbox, capsys):
     for _ in range(5):
         client.get("/boom")
     err = capsys.readouterr().err
-    assert "the error mail queue is full" in err
-    assert err.count("the error mail queue is full") == 1
+    assert err.count("the queue of error mails is full (1 waiting)") == 1
 
     def reported():
         bodies = [m.get_content() for m in held_inbox.messages]
@@ -229,7 +217,7 @@ def test_drops_not_yet_mailed_are_reported_at_exit(held_inbox, capsys):
     client = app.test_client()
     for _ in range(4):
         client.get("/boom")
-    handler = next(h for h in app.extensions["log_handlers"] if h.name == "mail")
+    handler = handler_named(app, "mail")
     handler.finish(deadline=time.monotonic())
     err = capsys.readouterr().err
     unsent = int(re.search(r"(\d+) error mails were still unsent", err).group(1))
@@ -325,8 +313,13 @@ def test_check_logging_with_working_and_dead_server(inbox):
 
 def test_mail_is_off_without_admins(capsys):
     app = mail_app(free_port(), ADMINS=[])
-    assert "mail" not in [h.name for h in app.extensions["log_handlers"]]
-    assert "ADMINS is empty" in capsys.readouterr().err
+    assert handler_named(app, "mail") is None
+    assert "mail logging is off: MAIL_SERVER is set but ADMINS is empty" in (
+        capsys.readouterr().err
+    )
+    result = app.test_cli_runner().invoke(args=["check-logging"])
+    assert "mail: FAILED: MAIL_SERVER is set but ADMINS is empty" in result.output
+    assert result.exit_code == 1
 
 
 EXIT_SCRIPT = textwrap.dedent(
@@ -372,11 +365,11 @@ def test_exit_wait_reports_unsent_mail_with_its_text(held_inbox, capsys):
     client = app.test_client()
     client.get("/boom")
     client.get("/other")
-    handler = next(h for h in app.extensions["log_handlers"] if h.name == "mail")
+    handler = handler_named(app, "mail")
     handler.finish(deadline=time.monotonic() + 0.2)
     err = capsys.readouterr().err
     assert "2 error mails were still unsent after MAIL_EXIT_WAIT=5s" in err
-    assert "--- unsent error mail: " in err
+    assert err.count("unsent error mail: [") == 2
     assert "the ledger is unbalanced" in err
     assert "no such account" in err
 
@@ -396,11 +389,88 @@ def test_mail_format_is_multi_line_and_points_at_the_raise():
             "test", logging.ERROR, __file__, 10, "Exception on /x", None, sys.exc_info()
         )
     RequestContextFilter().filter(record)
-    text = MailFormatter().format(record)
+    text = logging.Formatter(MAIL_FORMAT).format(record)
     assert "Level:          ERROR" in text
     assert (
         "Function:       test_mail_format_is_multi_line_and_points_at_the_raise" in text
     )
     assert "Request ID:     -" in text
     assert "Traceback (most recent call last):" in text
-    assert f"Location:       {__file__}:" in text
+    this_test = test_mail_format_is_multi_line_and_points_at_the_raise.__code__
+    assert f"Location:       {__file__}:{this_test.co_firstlineno + 2}" in text
+
+
+def test_subject_escapes_control_characters(inbox):
+    app = mail_app(inbox.port)
+    with app.app_context():
+        app.logger.error("bad input \x1b[2J\x9b31m \u202eevil")
+    assert wait_for(lambda: inbox.envelopes)
+    subject = inbox.messages[0]["Subject"]
+    assert subject.endswith("bad input \\x1b[2J\\x9b31m \\u202eevil")
+    assert not any(ch in subject for ch in "\x1b\x9b\u202e")
+
+
+class Tarpit:
+    """An SMTP server that sends its greeting one byte at a time, for ever.
+
+    Each read then succeeds within the socket timeout, so only a deadline on the
+    whole conversation ends it.
+    """
+
+    def __init__(self, interval=0.2):
+        self.interval = interval
+        self.stopped = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        self.listener.settimeout(0.5)
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=self.drip, args=(conn,), daemon=True).start()
+
+    def drip(self, conn):
+        with conn:
+            for byte in b"220 " + b"." * 100_000:
+                if self.stopped.wait(self.interval):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return  # the client gave up
+
+    def stop(self):
+        self.stopped.set()
+        self.thread.join(timeout=5)
+        self.listener.close()
+
+
+@pytest.fixture
+def tarpit():
+    server = Tarpit()
+    yield server
+    server.stop()
+
+
+def test_mail_timeout_bounds_the_whole_conversation(tarpit):
+    app = mail_app(tarpit.port, MAIL_TIMEOUT=1)
+    started = time.monotonic()
+    result = app.test_cli_runner().invoke(args=["check-logging"])
+    elapsed = time.monotonic() - started
+    assert "mail: FAILED: TimeoutError: no answer within MAIL_TIMEOUT=1s" in (
+        result.output
+    )
+    assert result.exit_code == 1
+    assert elapsed < 30  # the socket timeout alone would let it run for hours
+
+
+def test_a_tarpit_mail_server_is_reported_and_the_next_mail_goes_out(tarpit, capsys):
+    app = mail_app(tarpit.port, MAIL_TIMEOUT=1)
+    assert app.test_client().get("/boom").status_code == 500
+    err = wait_for_stderr(capsys, "no answer within MAIL_TIMEOUT=1s")
+    assert "the ledger is unbalanced" in err  # the mail's text is not lost

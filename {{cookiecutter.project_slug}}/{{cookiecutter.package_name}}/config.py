@@ -55,6 +55,8 @@ class Config:
     SYSLOG_ADDRESS = None
     SYSLOG_SOCKTYPE = "udp"
     SYSLOG_FACILITY = "user"
+    SYSLOG_TIMEOUT = 5
+    SYSLOG_QUEUE_SIZE = 10000
 {%- endif %}
 {%- if cookiecutter.use_nt_eventlog_handler %}
 

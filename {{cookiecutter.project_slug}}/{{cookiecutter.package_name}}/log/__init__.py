@@ -20,34 +20,35 @@ from .mail import build_mail_handler
 {%- if cookiecutter.use_nt_eventlog_handler %}
 from .nteventlog import build_nt_eventlog_handler
 {%- endif %}
+from .report import HandlerUnavailable, warn
 {%- if cookiecutter.use_syslog_handler %}
 from .syslog import build_syslog_handler
 {%- endif %}
 
-# Each returns a ready handler, or None when its setting is empty or its backend is
-# unavailable (after one warning on stderr).
-HANDLER_BUILDERS = [
-    build_console_handler,
+# name -> builder. Each returns a ready handler, None when its setting is empty, or
+# raises HandlerUnavailable when its backend cannot be used at all.
+HANDLER_BUILDERS = {
+    "console": build_console_handler,
 {%- if cookiecutter.use_smtp_handler %}
-    build_mail_handler,
+    "mail": build_mail_handler,
 {%- endif %}
 {%- if cookiecutter.use_file_handler %}
-    build_file_handler,
+    "file": build_file_handler,
 {%- endif %}
 {%- if cookiecutter.use_syslog_handler %}
-    build_syslog_handler,
+    "syslog": build_syslog_handler,
 {%- endif %}
 {%- if cookiecutter.use_nt_eventlog_handler %}
-    build_nt_eventlog_handler,
+    "nteventlog": build_nt_eventlog_handler,
 {%- endif %}
-]
+}
 
 # The handlers init_logging attached, by logger name.
 _attached = {}
 
 
 def init_logging(app):
-    handlers = [h for h in (build(app) for build in HANDLER_BUILDERS) if h is not None]
+    handlers, failures = build_handlers(app)
     context = RequestContextFilter()
     for handler in handlers:
         handler.addFilter(context)
@@ -62,6 +63,22 @@ def init_logging(app):
     app.logger.removeHandler(default_handler)
     app.logger.setLevel(app.config["LOG_LEVEL"])
     app.extensions["log_handlers"] = handlers
+    app.extensions["log_failures"] = failures
+
+
+def build_handlers(app):
+    """The handlers that could start, and {name: reason} for those that could not."""
+    handlers, failures = [], {}
+    for name, build in HANDLER_BUILDERS.items():
+        try:
+            handler = build(app)
+        except HandlerUnavailable as exc:
+            warn(f"{name} logging is off: {exc}")
+            failures[name] = str(exc)
+            continue
+        if handler is not None:
+            handlers.append(handler)
+    return handlers, failures
 
 
 def attach_handlers(logger, handlers):

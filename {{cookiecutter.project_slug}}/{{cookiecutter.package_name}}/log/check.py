@@ -8,46 +8,49 @@ from flask import current_app
 
 from .context import RequestContextFilter
 
+MESSAGE = "Test record from `flask check-logging`; no action needed."
+
 
 def register_check_command(app):
     @app.cli.command("check-logging")
     def check_logging():
-        """Send a test record through each log handler and report which ones work."""
-        failed = 0
+        """Send a test record through each log handler and report which ones work.
+
+        A handler whose setting is present but which could not start is reported as
+        failed too. The exit status is 1 if any failed.
+        """
+        results = {
+            name: f"FAILED: {reason}"
+            for name, reason in current_app.extensions["log_failures"].items()
+        }
         for handler in current_app.extensions["log_handlers"]:
             error = check_handler(handler, current_app.logger)
-            failed += error is not None
-            click.echo(
-                f"{handler.name}: " + ("ok" if error is None else f"FAILED: {error}")
+            results[handler.name] = (
+                "ok" if error is None else f"FAILED: {type(error).__name__}: {error}"
             )
-        sys.exit(1 if failed else 0)
+        for name, result in results.items():
+            click.echo(f"{name}: {result}")
+        sys.exit(1 if any(r != "ok" for r in results.values()) else 0)
 
 
 def check_handler(handler, logger):
     """Emit a test record through handler now; return what went wrong, or None.
 
-    A queued handler (mail) is checked through the handler behind its queue, so the
-    answer comes before the command ends.
+    A handler with a background thread delivers the record on this thread instead,
+    so the answer comes before the command ends.
     """
-    target = getattr(handler, "target", handler)
     record = logger.makeRecord(
-        logger.name,
-        logging.WARNING,
-        __file__,
-        0,
-        "Test record from `flask check-logging`; no action needed.",
-        None,
-        None,
+        logger.name, logging.WARNING, __file__, 0, MESSAGE, None, None
     )
     RequestContextFilter().filter(record)
+    if hasattr(handler, "check"):
+        return handler.check(record)
     errors = []
     # Handlers hand their failures to handleError instead of raising: catch them there.
-    target.handleError = lambda record: errors.append(sys.exc_info()[1])
+    handler.handleError = lambda record: errors.append(sys.exc_info()[1])
     try:
-        target.handle(record)
-        target.flush()
+        handler.handle(record)
+        handler.flush()
     finally:
-        del target.handleError
-    if not errors:
-        return None
-    return f"{type(errors[0]).__name__}: {errors[0]}"
+        del handler.handleError
+    return errors[0] if errors else None

@@ -3,10 +3,7 @@
 import logging
 import sys
 
-from .formatters import TextFormatter
-{%- if cookiecutter.log_format == "json" %}
-from .json_format import json_formatter
-{%- endif %}
+from .formatters import TextFormatter, line_formatter
 
 
 class StderrHandler(logging.StreamHandler):
@@ -27,10 +24,6 @@ class StderrHandler(logging.StreamHandler):
 def build_console_handler(app):
     handler = StderrHandler()
     handler.name = "console"
-{%- if cookiecutter.log_format == "json" %}
-    # Development keeps a readable console; everywhere else a JSON line.
-    handler.setFormatter(TextFormatter() if app.debug else json_formatter())
-{%- else %}
-    handler.setFormatter(TextFormatter())
-{%- endif %}
+    # Development keeps a readable console whatever the log format.
+    handler.setFormatter(TextFormatter() if app.debug else line_formatter())
     return handler

@@ -1,6 +1,11 @@
-"""Request context on every log record, safe anywhere and never able to forge a line."""
+"""What every record carries: the request it belongs to, and where its error was raised.
+
+Safe anywhere (outside a request the fields read "-"), and never able to forge a line.
+"""
 
 import logging
+import os
+import re
 
 from flask import g, has_request_context, request
 
@@ -8,22 +13,35 @@ from ..request_id import get_request_id
 
 CONTEXT_FIELDS = ("request_id", "method", "path", "remote_addr", "user")
 
-# Line breaks and other control characters, written as escapes instead.
-_ESCAPES = {code: f"\\x{code:02x}" for code in [*range(32), 127, 0x85]}
+# Characters that could end a log line, hide text or reorder it on screen: C0 and C1
+# controls, DEL, the Unicode line separators and the bidirectional controls.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_ESCAPES = {code: f"\\x{code:02x}" for code in [*range(32), *range(0x7F, 0xA0)]}
 _ESCAPES.update({ord("\t"): "\\t", ord("\n"): "\\n", ord("\r"): "\\r"})
-_ESCAPES.update({0x2028: "\\u2028", 0x2029: "\\u2029"})
+_ESCAPES.update(
+    {code: f"\\u{code:04x}" for code in [0x2028, 0x2029, *range(0x202A, 0x202F)]}
+)
+_ESCAPES.update({code: f"\\u{code:04x}" for code in range(0x2066, 0x206A)})
 
 
-def escape_line_breaks(text):
-    """Make text safe to put on one log line."""
-    return str(text).translate(_ESCAPES)
+def escape_controls(text):
+    """Make text safe to put on one log line or in a message header."""
+    text = str(text)
+    if _UNSAFE.search(text) is None:  # nearly always: skip the translation
+        return text
+    return text.translate(_ESCAPES)
 
 
 class RequestContextFilter(logging.Filter):
-    """Add request_id, method, path, remote_addr and user to records ("-": no request).
+    """Add the request's fields, and the place an exception was raised, to records.
 
-    It filters nothing out. Attached to handlers, so records from other libraries'
-    loggers get the fields too.
+    Request fields: request_id, method, path, remote_addr and user ("-" outside a
+    request). A record with an exception gets the file, line and function where it
+    was raised as its pathname, lineno and funcName, so every handler names the bug
+    rather than the logging call inside Flask.
+
+    It filters nothing out. Attached to every handler, so records from other
+    libraries' loggers get the fields too; the work is done once per record.
     """
 
     def filter(self, record):
@@ -42,6 +60,22 @@ class RequestContextFilter(logging.Filter):
             values = ("-",) * len(CONTEXT_FIELDS)
         for field, value in zip(CONTEXT_FIELDS, values, strict=True):
             if not hasattr(record, field):  # a value passed in `extra` wins
-                setattr(record, field, escape_line_breaks(value))
+                setattr(record, field, escape_controls(value))
+        set_raise_site(record)
         record._request_context = True
         return True
+
+
+def set_raise_site(record):
+    """Point the record at the innermost frame of its exception's traceback."""
+    tb = record.exc_info[2] if record.exc_info else None
+    if tb is None:
+        return
+    while tb.tb_next is not None:  # no source lookup: this runs on every error
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    record.pathname = code.co_filename
+    record.filename = os.path.basename(code.co_filename)
+    record.module = os.path.splitext(record.filename)[0]
+    record.lineno = tb.tb_lineno
+    record.funcName = code.co_name

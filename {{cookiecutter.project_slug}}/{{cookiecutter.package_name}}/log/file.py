@@ -5,6 +5,10 @@ workers writing one file neither lose nor interleave lines.
 """
 
 import os
+import sys
+import tempfile
+import threading
+import time
 
 {% if cookiecutter.file_rotation == "time" -%}
 from concurrent_log_handler import ConcurrentTimedRotatingFileHandler
@@ -12,53 +16,102 @@ from concurrent_log_handler import ConcurrentTimedRotatingFileHandler
 from concurrent_log_handler import ConcurrentRotatingFileHandler
 {%- endif %}
 
-{% if cookiecutter.log_format == "json" -%}
-from .json_format import json_formatter
-{%- else -%}
-from .formatters import TextFormatter
-{%- endif %}
-from .stderr import warn
+from .formatters import line_formatter
+from .report import HandlerUnavailable, warn
 
 
 def build_file_handler(app):
-    if not app.config.get("LOG_FILE"):
+    if not app.config["LOG_FILE"]:
         return None
     # A relative path is taken from the instance folder; an absolute one stays.
     path = os.path.join(app.instance_path, app.config["LOG_FILE"])
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        check_writable(path)
         handler = open_log_file(path, app.config)
     except OSError as exc:
-        warn(f"file logging is off: cannot write {path} ({exc})")
-        return None
+        raise HandlerUnavailable(f"cannot write {path} ({exc})") from exc
     handler.name = "file"
     handler.setLevel(app.config["LOG_FILE_LEVEL"])
-{%- if cookiecutter.log_format == "json" %}
-    handler.setFormatter(json_formatter())
-{%- else %}
-    handler.setFormatter(TextFormatter())
-{%- endif %}
+    handler.setFormatter(line_formatter())
     return handler
 
 
-def open_log_file(path, config):
+def check_writable(path):
+    """Raise OSError unless path can be appended to and its folder takes new files.
+
+    The handler opens the file lazily and keeps a lock file (and rotated files) beside
+    it: without this check, a read-only folder would show up as one error per record.
+    """
+    directory = os.path.dirname(path)
+    os.makedirs(directory, exist_ok=True)
+    with open(path, "a", encoding="utf-8"):
+        pass
+    with tempfile.TemporaryFile(dir=directory):
+        pass
 {%- if cookiecutter.file_rotation == "size" %}
+
+
+def open_log_file(path, config):
     """Rotate to path.1, path.2, ... when the file reaches LOG_FILE_MAX_BYTES."""
-    return ConcurrentRotatingFileHandler(
+    return LogFileHandler(
         path,
         maxBytes=int(config["LOG_FILE_MAX_BYTES"]),
         backupCount=int(config["LOG_FILE_BACKUP_COUNT"]),
         encoding="utf-8",
     )
 {%- elif cookiecutter.file_rotation == "time" %}
+
+
+def open_log_file(path, config):
     """Rotate on the LOG_FILE_WHEN schedule (midnight by default)."""
-    return ConcurrentTimedRotatingFileHandler(
+    return LogFileHandler(
         path,
         when=config["LOG_FILE_WHEN"],
         backupCount=int(config["LOG_FILE_BACKUP_COUNT"]),
         encoding="utf-8",
     )
 {%- else %}
+
+
+def open_log_file(path, config):
     """Never rotate here: once logrotate moves the file, the next write reopens it."""
-    return ConcurrentRotatingFileHandler(path, maxBytes=0, encoding="utf-8")
+    return LogFileHandler(path, maxBytes=0, encoding="utf-8")
 {%- endif %}
+
+
+class LogFileHandler({% if cookiecutter.file_rotation == "time" %}ConcurrentTimedRotatingFileHandler{% else %}ConcurrentRotatingFileHandler{% endif %}):
+    """The rotating handler, reporting failed writes (a full disk, a deleted folder)
+    at most once a minute, with a count, instead of a traceback for every record."""
+
+    REPORT_INTERVAL = 60.0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.failures = 0
+        self.last_report = None
+        self.failures_lock = threading.Lock()
+
+    def handleError(self, record):
+        now = time.monotonic()
+        with self.failures_lock:
+            self.failures += 1
+            if self.last_report is not None and (
+                now - self.last_report < self.REPORT_INTERVAL
+            ):
+                return
+            failures, self.failures, self.last_report = self.failures, 0, now
+        self.report(failures, sys.exc_info()[1])
+
+    def report(self, failures, exc=None):
+        reason = "" if exc is None else f" ({type(exc).__name__}: {exc})"
+        warn(
+            f"{failures} records could not be written to {self.baseFilename}{reason}; "
+            "the app goes on and tells again in a minute if writing still fails"
+        )
+
+    def close(self):
+        with self.failures_lock:
+            failures, self.failures = self.failures, 0
+        if failures:
+            self.report(failures)
+        super().close()

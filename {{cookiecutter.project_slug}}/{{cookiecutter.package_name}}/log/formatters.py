@@ -1,9 +1,12 @@
-"""The one-line text log format, safe from forged lines."""
+"""The log line formats, and the one place that picks which every handler uses."""
 
 import logging
 import traceback
 
-from .context import escape_line_breaks
+from .context import escape_controls
+{%- if cookiecutter.log_format == "json" %}
+from .json_format import JsonLineFormatter
+{%- endif %}
 
 LINE_FORMAT = (
     "%(asctime)s %(levelname)s %(name)s "
@@ -12,8 +15,17 @@ LINE_FORMAT = (
 )
 
 
+def line_formatter():
+    """The format of every handler that writes log lines."""
+{%- if cookiecutter.log_format == "json" %}
+    return JsonLineFormatter()
+{%- else %}
+    return TextFormatter()
+{%- endif %}
+
+
 class TextFormatter(logging.Formatter):
-    """LINE_FORMAT with line breaks in the message escaped.
+    """LINE_FORMAT with control characters in the message escaped.
 
     A traceback still follows on its own lines, as usual, but the exception messages
     inside it are escaped too: request data cannot start a line that looks like a
@@ -24,24 +36,24 @@ class TextFormatter(logging.Formatter):
         super().__init__(fmt)
 
     def formatMessage(self, record):
-        return escape_line_breaks(super().formatMessage(record))
+        return escape_controls(super().formatMessage(record))
 
     def formatException(self, ei):
         text = super().formatException(ei)
         for exc in exception_chain(ei[1]):
-            if has_line_break(exc):
+            if needs_escaping(exc):
                 only = "".join(traceback.format_exception_only(type(exc), exc))
                 only = only.rstrip("\n")
-                text = text.replace(only, escape_line_breaks(only))
+                text = text.replace(only, escape_controls(only))
         return text
 
 
-def has_line_break(exc):
+def needs_escaping(exc):
     try:
         message = str(exc)
     except Exception:
         return False  # the traceback module prints a placeholder instead
-    return escape_line_breaks(message) != message
+    return escape_controls(message) != message
 
 
 def exception_chain(exc):

@@ -1,5 +1,7 @@
 """One JSON object per log line, through python-json-logger."""
 
+from datetime import UTC, datetime
+
 from pythonjsonlogger.json import JsonFormatter
 
 JSON_FIELDS = (
@@ -17,8 +19,15 @@ JSON_FIELDS = (
 )
 
 
-def json_formatter():
-    return JsonFormatter(
-        JSON_FIELDS,
-        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-    )
+class JsonLineFormatter(JsonFormatter):
+    """JSON_FIELDS, with the time in ISO 8601, UTC, with its offset."""
+
+    def __init__(self):
+        super().__init__(
+            JSON_FIELDS,
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+
+    def formatTime(self, record, datefmt=None):
+        created = datetime.fromtimestamp(record.created, UTC)
+        return created.isoformat(timespec="milliseconds")

@@ -3,23 +3,22 @@
 from logging.handlers import NTEventLogHandler
 
 from .formatters import TextFormatter
-from .stderr import warn
+from .report import HandlerUnavailable
 
 
 def build_nt_eventlog_handler(app):
-    appname = app.config.get("NT_EVENTLOG_APPNAME")
+    appname = app.config["NT_EVENTLOG_APPNAME"]
     if not appname:
         return None
     try:
         import win32evtlogutil  # noqa: F401  (only to learn whether pywin32 is here)
     except ImportError:
-        warn("the Windows event log is off: it needs Windows and the pywin32 package")
-        return None
+        raise HandlerUnavailable("it needs Windows and pywin32") from None
     try:
         handler = NTEventLogHandler(appname)
     except Exception as exc:
-        warn(f"the Windows event log is off: cannot register {appname!r} ({exc})")
-        return None
+        raise HandlerUnavailable(f"cannot register {appname!r} ({exc})") from exc
     handler.name = "nteventlog"
+    # Always text: the Event Viewer shows a message as text, not as JSON.
     handler.setFormatter(TextFormatter())
     return handler
