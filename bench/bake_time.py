@@ -1,6 +1,5 @@
-"""Benchmark 3: `cookiecutter --no-input` of this template vs a one-file template."""
+"""Bake time: `cookiecutter --no-input` of this template vs a one-file template."""
 
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -9,7 +8,7 @@ from pathlib import Path
 
 from harness.bake import TEMPLATE
 
-from .common import Table
+from .common import Table, alternate, ratios, spread, times
 
 COOKIECUTTER = Path(sys.executable).parent / "cookiecutter"
 
@@ -25,31 +24,37 @@ def one_file_template(directory):
     return root
 
 
-def time_bake(template, rounds):
-    samples = []
-    for _ in range(rounds):
-        with tempfile.TemporaryDirectory() as out:
-            start = time.perf_counter()
-            subprocess.run(  # noqa: S603
-                [COOKIECUTTER, "--no-input", "-o", out, str(template)],
-                check=True,
-                capture_output=True,
-            )
-            samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+def time_bake(template):
+    """Seconds of one `cookiecutter --no-input` of template, into a fresh folder."""
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        subprocess.run(  # noqa: S603
+            [COOKIECUTTER, "--no-input", "-o", out, str(template)],
+            check=True,
+            capture_output=True,
+        )
+        return time.perf_counter() - start
 
 
 def run(quick):
     rounds = 3 if quick else 15
     table = Table(
-        f"Bake time: cookiecutter --no-input (median of {rounds})",
-        ["template", "seconds", "vs floor"],
+        f"Bake time: cookiecutter --no-input, {rounds} alternating rounds",
+        ["template", "seconds (range)", "vs floor"],
     )
     with tempfile.TemporaryDirectory() as directory:
         floor_template = one_file_template(directory)
-        # Alternate the two so that a busy moment hits both alike.
-        floor = time_bake(floor_template, rounds)
-        this = time_bake(TEMPLATE, rounds)
-    table.add("one-file template (floor)", f"{floor:.3f}", "1.00x")
-    table.add("this template, default answers", f"{this:.3f}", f"{this / floor:.2f}x")
+        figures, _ = alternate(
+            {
+                "floor": lambda: time_bake(floor_template),
+                "this": lambda: time_bake(TEMPLATE),
+            },
+            rounds,
+        )
+    table.add("one-file template (floor)", spread(figures["floor"], 3), "1.00x")
+    table.add(
+        "this template, default answers",
+        spread(figures["this"], 3),
+        times(ratios(figures["this"], figures["floor"])),
+    )
     return table

@@ -1,187 +1,168 @@
-"""Benchmark 1: what a 500 costs when the mail server is slow, and an error storm.
+"""Error path: what a 500 costs, in process, against bare Flask and the naive setup.
 
-Compares, in one run, the latency of 500 responses of
-  - a generated app with every handler on (mail to a slow server, file, syslog),
-  - the seeds' setup: an SMTPHandler attached straight to app.logger,
-  - the generated app with logging switched off (the floor),
-and checks that every mail of both mailing runs arrives.
+Compares, in alternating rounds, the latency of 500 responses (Flask's test client,
+each app in a process of its own, stderr on /dev/null) of
+  - the generated app with every handler on: mail (to an SMTP server in its own
+    process; every error mailed, MAIL_THROTTLE_SECONDS=0), the log file, syslog over
+    UDP (to a listener in its own process) and the console;
+  - the same with mail at its default throttle (one mail per distinct error per 5
+    minutes): the difference is what sending a mail for every error costs the
+    request's thread while the background thread is at it;
+  - bare Flask with its default logging: a plain Flask app whose route raises, which
+    Flask logs once, traceback included, with its default stderr handler;
+  - the generated app with logging off: the floor, what answering a 500 costs;
+  - the naive setup: `SMTPHandler` attached to `app.logger`, as in the Flask docs,
+    which sends each mail inline, on the request's thread, to a slow mail server;
+and checks that every mail of both mailing apps arrives. Then an error storm.
 """
 
-import logging
 import re
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
-from logging.handlers import SMTPHandler
+from collections import Counter
 from pathlib import Path
 
-from flask import Flask
+from harness.bake import bake, baked_package
+from harness.servers import Inbox, wait_for
 
-from harness.bake import baked_package, quiet_stderr
-from harness.servers import Inbox, free_port, wait_for
+from .common import SECRET_KEY, Table, alternate, percentile, ratios, spread, times
+from .inproc import AppProcess, Batches
+from .peers import MailServer, Peer
 
-from .common import Table, summary
-
-
-def add_failing_route(app):
-    @app.route("/boom")
-    def boom():
-        raise RuntimeError("benchmark failure")
-
-
-# A slow SMTP server in a process of its own, as a real one is: in this process its
-# thread would compete with the app being timed. It appends each sender to a file.
-MAIL_SERVER = """
-import asyncio, sys
-from aiosmtpd.controller import Controller
-
-delay, log = float(sys.argv[1]), sys.argv[2]
-
-class Slow:
-    async def handle_DATA(self, server, session, envelope):
-        await asyncio.sleep(delay)
-        with open(log, "a") as f:
-            f.write(envelope.mail_from + "\\n")
-        return "250 Message accepted"
-
-controller = Controller(Slow(), hostname="127.0.0.1", port=int(sys.argv[3]))
-controller.start()
-print("ready", flush=True)
-sys.stdin.read()
-"""
+GENERATED = "generated, every handler on"
+THROTTLED = "generated, every handler on, mail throttled"
+BARE = "bare Flask, default logging"
+FLOOR = "generated, logging off (floor)"
+NAIVE = "naive: SMTPHandler on app.logger"
+WARMUP = 3  # untimed requests first (template and import caches); mailed too
 
 
-class MailServerProcess:
-    """The slow SMTP server above; counts what it accepted, by sender."""
+class Mailbook:
+    """How many mails each sender has sent, and a wait until the server has them all.
 
-    def __init__(self, delay, directory):
-        self.port = free_port()
-        self.log = directory / "senders.txt"
-        self.log.touch()
-        self.process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-c", MAIL_SERVER, str(delay), str(self.log),
-             str(self.port)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        assert self.process.stdout.readline().strip() == "ready"
+    Waiting before every side's turn keeps one app's mail backlog, sent from its
+    background thread, from competing with the next app's timing for the 2 cores.
+    """
 
-    def arrived(self, sender):
-        return self.log.read_text().splitlines().count(sender)
+    def __init__(self, server):
+        self.server = server
+        self.sent = Counter()
 
-    def stop(self):
-        self.process.stdin.close()
-        self.process.wait(timeout=30)
+    def add(self, sender, count):
+        self.sent[sender] += count
 
+    def settle(self):
+        pending = sum(self.sent.values())
+        wait_for(self.all_arrived, timeout=10 + 0.05 * pending)
 
-# Reads syslog datagrams in a process of its own, as a syslog daemon does.
-SYSLOG_LISTENER = """
-import socket
+    def all_arrived(self):
+        return all(self.server.arrived(s) == n for s, n in self.sent.items())
 
-sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-sock.bind(("127.0.0.1", 0))
-print(sock.getsockname()[1], flush=True)
-while True:
-    sock.recv(65536)
-"""
+    def cell(self, sender):
+        return f"{self.server.arrived(sender)}/{self.sent[sender]}"
 
 
-def naive_app(mail_port):
-    """The way the seeds wire error mail: SMTPHandler on app.logger, sent inline."""
-    app = Flask("naive")
-    handler = SMTPHandler(
-        ("127.0.0.1", mail_port), "naive@example.com", ["ops@example.com"], "Failure"
-    )
-    handler.setLevel(logging.ERROR)
-    app.logger.addHandler(handler)
-    add_failing_route(app)
-    return app
+def mailing(batches, book, sender):
+    """A side whose every request is mailed by `sender`."""
+
+    def side():
+        figure = batches()
+        book.add(sender, batches.count)
+        return figure
+
+    return side
 
 
-def time_errors(app, count, warmup=3):
-    """Latency of `count` 500 responses, after a few untimed ones (template caches)."""
-    client = app.test_client()
-    for _ in range(warmup):
-        client.get("/boom")
-    samples = []
-    for _ in range(count):
-        start = time.perf_counter()
-        response = client.get("/boom")
-        samples.append(time.perf_counter() - start)
-        assert response.status_code == 500
-    return samples
+def every_handler(project, name, mail, syslog_port, throttle=0):
+    """Settings of the generated app with every handler on."""
+    return {
+        "SECRET_KEY": SECRET_KEY,
+        "LOG_FILE": str(project / "logs" / f"{name}.log"),
+        "SYSLOG_ADDRESS": f"127.0.0.1:{syslog_port}",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": mail.port,
+        "MAIL_SENDER": f"{name}@example.com",
+        "MAIL_THROTTLE_SECONDS": throttle,
+        "MAIL_QUEUE_SIZE": 1_000_000,  # every mail is sent, none dropped
+    }
 
 
 def run(quick):
     delay = 0.1 if quick else 2.0
-    count = 10 if quick else 50
-    naive_count = 3 if quick else 50
-    scratch = tempfile.TemporaryDirectory()
-    inbox = MailServerProcess(delay, Path(scratch.name))
-    syslog = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-c", SYSLOG_LISTENER], stdout=subprocess.PIPE, text=True
-    )
-    syslog_port = int(syslog.stdout.readline())
+    rounds = 3 if quick else 7
+    count = 40 if quick else 200
+    naive_count = 1 if quick else 2
     table = Table(
-        f"Error path: 500 responses with a mail server taking {delay:g} s per message",
-        ["app", "requests", "median ms", "p99 ms", "median vs floor", "mails arrived"],
-    )
-    try:
-        with (
-            baked_package(use_syslog_handler=True) as (package, project),
-            quiet_stderr(),
-        ):
-            settings = {
-                "SECRET_KEY": "benchmark-secret-key-0123456789abcdef",
-                "LOG_FILE": str(project / "bench.log"),
-                "SYSLOG_ADDRESS": f"127.0.0.1:{syslog_port}",
+        f"Error path: 500 responses in process, {rounds} alternating rounds",
+        ["app", "requests", "median ms (range)", "p99 ms", "vs bare Flask",
+         "vs floor", "mails arrived"],
+    )  # fmt: skip
+    apps, peers = {}, []
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        try:
+            peers.append(mail := MailServer(0, scratch))
+            peers.append(slow := MailServer(delay, scratch))
+            peers.append(syslog := Peer("udp"))
+            project = bake(scratch, use_syslog_handler=True)
+
+            def generated(name, throttle=0, **options):
+                settings = every_handler(project, name, mail, syslog.port, throttle)
+                return AppProcess("generated", project=str(project),
+                                  settings=settings, **options)  # fmt: skip
+
+            apps[GENERATED] = generated("generated")
+            apps[THROTTLED] = generated("throttled", throttle=300)
+            apps[BARE] = AppProcess("bare")
+            apps[FLOOR] = generated("floor", logging_off=True)
+            apps[NAIVE] = AppProcess("naive", mail_port=slow.port)
+            book = Mailbook(mail)
+            for name in (GENERATED, THROTTLED, BARE, FLOOR):
+                apps[name].time("/boom", WARMUP, 500)
+            book.add("generated@example.com", WARMUP)
+            book.add("throttled@example.com", 1)  # one mail per error and window
+            batches = {
+                name: Batches(app, "/boom", naive_count if name == NAIVE else count,
+                              500)
+                for name, app in apps.items()
+            }  # fmt: skip
+            sides = dict(batches)
+            sides[GENERATED] = mailing(
+                batches[GENERATED], book, "generated@example.com"
+            )
+            figures, failed = alternate(sides, rounds, between=book.settle)
+            book.settle()
+            mails = {
+                GENERATED: book.cell("generated@example.com"),
+                THROTTLED: book.cell("throttled@example.com"),
+                NAIVE: f"{slow.arrived('naive@example.com')}/{len(batches[NAIVE].all)}",
             }
-            floor_app = package.create_app("production", **settings)
-            add_failing_route(floor_app)
-            floor_app.logger.disabled = True
-            floor = time_errors(floor_app, count)
-            floor_app.logger.disabled = False
-
-            app = package.create_app(
-                "production",
-                **settings,
-                MAIL_SERVER="127.0.0.1",
-                MAIL_PORT=inbox.port,
-                MAIL_THROTTLE_SECONDS=0,
-                MAIL_SENDER="generated@example.com",
-            )
-            add_failing_route(app)
-            generated = time_errors(app, count)
-            naive = time_errors(naive_app(inbox.port), naive_count, warmup=0)
-
-            arrived = inbox.arrived
-
-            warm = count + 3  # the warm-up errors are mailed too
-            wait_for(
-                lambda: arrived("generated@example.com") == warm,
-                timeout=warm * delay + 30,
-            )
-        floor_median = summary(floor)[0]
-        for name, samples, sender in (
-            ("generated, every handler on", generated, "generated@example.com"),
-            ("seeds: SMTPHandler on app.logger", naive, "naive@example.com"),
-            ("generated, logging off (floor)", floor, None),
-        ):
-            median, p99 = summary(samples)
-            sent = len(samples) + (3 if sender == "generated@example.com" else 0)
-            mails = "-" if sender is None else f"{arrived(sender)}/{sent}"
-            table.add(
-                name, len(samples), f"{median:.2f}", f"{p99:.2f}",
-                f"{median / floor_median:.2f}x", mails,
-            )  # fmt: skip
-        speedup = summary(naive)[0] / summary(generated)[0]
-        table.add("naive / generated (median)", "", f"{speedup:,.0f}x", "", "", "")
-    finally:
-        inbox.stop()
-        scratch.cleanup()
-        syslog.kill()
-        syslog.wait()
+        finally:
+            for app in apps.values():
+                app.close()
+            for peer in peers:
+                peer.stop()
+    for name, batch in batches.items():
+        digits = 0 if name == NAIVE else 2
+        table.add(
+            f"{name} (mail server: {delay:g} s)" if name == NAIVE else name,
+            len(batch.all),
+            spread([f * 1000 for f in figures[name]]),
+            f"{percentile(batch.all, 0.99) * 1000:,.2f}",
+            "-"
+            if name == BARE
+            else times(ratios(figures[name], figures[BARE]), digits),
+            times(ratios(figures[name], figures[FLOOR]), digits),
+            mails.get(name, "-"),
+        )
+        table.series[name] = batch.all
+    speedup = ratios(figures[NAIVE], figures[GENERATED])
+    table.add("naive / generated", "", times(speedup, 0), "", "", "", "")
+    for name, reason in failed.items():
+        table.note(f"{name}: {reason}")
     return table
 
 

@@ -1,137 +1,93 @@
-"""Benchmark 2: requests per second of a trivial route, generated app vs bare Flask.
+"""Hot path: requests per second of a trivial route, generated app vs bare Flask.
 
-In-process (Flask's test client) and under gunicorn with 2 workers, driven by a
-bounded load generator on 127.0.0.1.
+In process (Flask's test client, each app in a process of its own) and under gunicorn
+with 2 workers (both servers up at once, driven by the load client), in alternating
+rounds. Bare Flask gets the same SECRET_KEY: with one, Flask prepares signed sessions
+on every request, as any real deployment does.
 """
 
-import http.client
 import statistics
-import threading
-import time
+import tempfile
+from pathlib import Path
 
-from flask import Flask
-
-from harness.bake import baked_package, quiet_stderr
+from harness.bake import bake
 from harness.servers import Gunicorn
 
-from .common import Table
-
-BARE_APP = """\
-import os
-
-from flask import Flask
-
-app = Flask(__name__)
-app.config["SECRET_KEY"] = os.environ["FLASK_SECRET_KEY"]
+from .common import SECRET_KEY, Table, alternate, percentile, ratios, spread, times
+from .gunicorn_errors import compare, write_apps
+from .inproc import AppProcess, Batches
+from .load import client_name
 
 
-@app.route("/ping")
-def ping():
-    return "pong"
-"""
-
-GENERATED_APP = """\
-from my_flask_app import create_app
-
-app = create_app()
-
-
-@app.route("/ping")
-def ping():
-    return "pong"
-"""
-
-
-def add_ping(app):
-    @app.route("/ping")
-    def ping():
-        return "pong"
-
-    return app
-
-
-def in_process_rps(app, count):
-    client = app.test_client()
-    start = time.perf_counter()
-    for _ in range(count):
-        client.get("/ping")
-    return count / (time.perf_counter() - start)
-
-
-def load(port, total, threads=4):
-    """Send `total` GETs from `threads` threads; return requests per second."""
-    per_thread = total // threads
-    failures = []
-
-    def worker():
-        for _ in range(per_thread):
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            conn.request("GET", "/ping")
-            response = conn.getresponse()
-            response.read()
-            conn.close()
-            if response.status != 200:
-                failures.append(response.status)
-
-    workers = [threading.Thread(target=worker) for _ in range(threads)]
-    start = time.perf_counter()
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join()
-    elapsed = time.perf_counter() - start
-    assert not failures, failures[:5]
-    return per_thread * threads / elapsed
+def in_process(project, rounds, count):
+    """(bare Batches, generated Batches, figures) of alternating rounds on /ping."""
+    settings = {"SECRET_KEY": SECRET_KEY, "LOG_FILE": str(project / "bench.log")}
+    apps = [AppProcess("bare", secret_key=SECRET_KEY)]
+    try:
+        apps.append(AppProcess("generated", project=str(project), settings=settings))
+        for app in apps:
+            app.time("/ping", 100)
+        sides = {
+            "bare": Batches(apps[0], "/ping", count, rate=True),
+            "generated": Batches(apps[1], "/ping", count, rate=True),
+        }
+        figures, _ = alternate(sides, rounds)
+    finally:
+        for app in apps:
+            app.close()
+    return sides["bare"], sides["generated"], figures
 
 
 def run(quick):
-    count = 2000 if quick else 20000
-    http_count = 400 if quick else 6000
-    rounds = 1 if quick else 3
+    rounds = 3 if quick else 7
+    count = 300 if quick else 2000
+    http_rounds = 2 if quick else 5
+    duration = 1 if quick else 3
     table = Table(
-        "Hot path: a trivial route, requests per second (median of rounds)",
-        ["where", "bare Flask", "generated app", "generated / bare"],
-    )
-    with baked_package() as (package, project), quiet_stderr():
-        settings = {
-            "SECRET_KEY": "benchmark-secret-key-0123456789abcdef",
-            "LOG_FILE": str(project / "bench.log"),
-        }
-        # Bare Flask gets the same SECRET_KEY: with one, Flask signs sessions on every
-        # request, as any real deployment does.
-        bare = add_ping(Flask("bare"))
-        bare.config["SECRET_KEY"] = settings["SECRET_KEY"]
-        generated = add_ping(package.create_app("production", **settings))
-        in_bare = statistics.median(in_process_rps(bare, count) for _ in range(rounds))
-        in_gen = statistics.median(
-            in_process_rps(generated, count) for _ in range(rounds)
-        )
+        "Hot path: a trivial route, requests per second, alternating rounds",
+        ["where", "client", "bare Flask (range)", "generated (range)",
+         "generated / bare", "p99 ms bare", "p99 ms generated"],
+    )  # fmt: skip
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        project = bake(scratch)
+        bare, generated, figures = in_process(project, rounds, count)
         table.add(
-            "in-process", f"{in_bare:,.0f}", f"{in_gen:,.0f}", f"{in_gen / in_bare:.2f}"
+            f"in process, {rounds} rounds of {count:,}",
+            "Flask test client",
+            spread(figures["bare"], 0),
+            spread(figures["generated"], 0),
+            times(ratios(figures["generated"], figures["bare"])),
+            f"{percentile(bare.all, 0.99) * 1000:.2f}",
+            f"{percentile(generated.all, 0.99) * 1000:.2f}",
         )
 
-        (project / "bare_app.py").write_text(BARE_APP)
-        (project / "generated_app.py").write_text(GENERATED_APP)
+        write_apps(project, scratch / "bare")
         env = {
             "FLASK_CONFIG": "production",
-            "FLASK_SECRET_KEY": settings["SECRET_KEY"],
-            "FLASK_LOG_FILE": settings["LOG_FILE"],
+            "FLASK_SECRET_KEY": SECRET_KEY,
+            "FLASK_LOG_FILE": str(project / "bench.log"),
         }
-        results = {}
-        for name in ("bare_app", "generated_app"):
-            server = Gunicorn(project, f"{name}:app", env, workers=2)
-            try:
-                load(server.port, 200)  # warm up
-                results[name] = statistics.median(
-                    load(server.port, http_count) for _ in range(rounds)
-                )
-            finally:
+        servers = [Gunicorn(scratch / "bare", "bare_app:app",
+                            {"FLASK_SECRET_KEY": SECRET_KEY}, workers=2)]  # fmt: skip
+        try:
+            servers.append(Gunicorn(project, "generated_app:app", env, workers=2))
+            bare, generated, ratio = compare(
+                *servers, "/ping", 200, http_rounds, duration, workers=2
+            )
+        finally:
+            for server in servers:
                 server.stop()
-        bare_rps, gen_rps = results["bare_app"], results["generated_app"]
         table.add(
-            "gunicorn, 2 workers",
-            f"{bare_rps:,.0f}",
-            f"{gen_rps:,.0f}",
-            f"{gen_rps / bare_rps:.2f}",
+            f"gunicorn, 2 workers, {http_rounds} rounds of {duration} s",
+            client_name(),
+            spread([run.rps for run in bare.runs], 0),
+            spread([run.rps for run in generated.runs], 0),
+            times(ratio),
+            f"{statistics.median(run.p99 for run in bare.runs):.2f}",
+            f"{statistics.median(run.p99 for run in generated.runs):.2f}",
         )
+    failed = sum(run.failures for run in bare.runs + generated.runs)
+    if failed:
+        table.note(f"Under gunicorn, {failed} requests failed or got another status.")
     return table

@@ -1,21 +1,30 @@
-"""Benchmark 4: several gunicorn workers, one log file, rotation forced mid-run.
+"""Several gunicorn workers, one log file, rotation forced mid-run; and its price.
 
 For each file_rotation choice, 4 workers answer requests that raise; every error
 record must be in the file or a rotated sibling, whole. The same runs with the
-stdlib handlers the seeds use are the baseline.
+matching stdlib handlers (RotatingFileHandler, TimedRotatingFileHandler,
+WatchedFileHandler) are the baseline.
+
+Then what the generated file handler (concurrent-log-handler) costs a 500, in process
+and in alternating rounds: every handler on, against the same app with a plain
+logging.FileHandler in its place, without a file at all, and with logging off.
 """
 
 import re
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from harness.bake import baked_package
+from harness.bake import bake, baked_package
 from harness.servers import Gunicorn
 
-from .common import Table
+from .common import Table, alternate, ratios, spread
+from .error_path import every_handler
+from .inproc import AppProcess, Batches
+from .peers import MailServer, Peer
 
 APP = """\
 import os
@@ -152,7 +161,67 @@ def run(quick):
                     else "generated (concurrent-log-handler)"
                 )
                 table.add(rotation, name, lost, broken, files)
+    return [table, file_share(quick)]
+
+
+CLH = "every handler on, concurrent-log-handler"
+PLAIN = "every handler on, plain FileHandler instead"
+NO_FILE = "every handler on but the file"
+FLOOR = "logging off (floor)"
+
+
+def file_share(quick):
+    """The log file's part of a 500, and a plain FileHandler's for comparison."""
+    rounds = 3 if quick else 7
+    count = 40 if quick else 200
+    table = Table(
+        f"The log file's share of a 500: in process, {rounds} alternating rounds",
+        ["app", "500 median ms (range)", "added by the file, ms",
+         "share of what logging adds"],
+    )  # fmt: skip
+    apps, peers = {}, []
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        try:
+            peers.append(mail := MailServer(0, scratch))
+            peers.append(syslog := Peer("udp"))
+            project = bake(scratch, use_syslog_handler=True)
+
+            def app(name, **options):
+                settings = every_handler(project, name, mail, syslog.port, 300)
+                return AppProcess("generated", project=str(project),
+                                  settings=settings, **options)  # fmt: skip
+
+            apps[CLH] = app("clh")
+            apps[PLAIN] = app("plain", stdlib_file=True)
+            apps[NO_FILE] = app("nofile", only=["console", "mail", "syslog"])
+            apps[FLOOR] = app("floor", logging_off=True)
+            for each in apps.values():
+                each.time("/boom", 3, 500)
+            sides = {name: Batches(a, "/boom", count, 500) for name, a in apps.items()}
+            figures, _ = alternate(sides, rounds)
+        finally:
+            for each in apps.values():
+                each.close()
+            for peer in peers:
+                peer.stop()
+    for name in apps:
+        added = share = "-"
+        if name in (CLH, PLAIN):
+            added_s = differences(figures[name], figures[NO_FILE])
+            logging_adds = differences(figures[name], figures[FLOOR])
+            added = spread([a * 1000 for a in added_s], 3)
+            share = spread([100 * r for r in ratios(added_s, logging_adds)], 0, "%")
+        table.add(name, spread([f * 1000 for f in figures[name]]), added, share)
+    table.note(
+        "Mail at its default throttle (one mail per distinct error per 5 minutes), "
+        "syslog over UDP; differences are taken round by round."
+    )
     return table
+
+
+def differences(minuends, subtrahends):
+    return [a - b for a, b in zip(minuends, subtrahends, strict=False)]
 
 
 STDLIB_NAMES = {

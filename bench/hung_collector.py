@@ -1,0 +1,132 @@
+"""Error path with the syslog collector hung: it accepts a connection, never reads.
+
+The generated app with every handler on and syslog over TCP (SYSLOG_SOCKTYPE=tcp),
+once to a healthy collector and once to a hung one (a TCP black hole), each collector
+in a process of its own, against the floor (the same app with logging off). Each app is
+timed in process, on a 500 and on its own / page, in alternating rounds.
+
+Before the rounds both TCP apps answer a run of untimed errors (5,000 in quick mode,
+15,000 in full mode): more syslog records than the socket buffers between an app and
+a collector that stopped reading can hold (about 4 MB, some 3,400 records of this
+size, on the machine measured), and in full mode also more than the records a
+background sender keeps waiting by default (SYSLOG_QUEUE_SIZE, 10,000). The rounds
+then time the state a hung collector soon leaves an app in. A request that gets no
+response within the deadline is reported in the table (the app's process is then
+ended) instead of hanging the benchmark.
+"""
+
+import tempfile
+import threading
+from pathlib import Path
+
+from harness.bake import bake
+
+from .common import SideFailed, Table, alternate, percentile, ratios, spread, times
+from .error_path import every_handler
+from .inproc import AppProcess, Batches
+from .peers import MailServer, Peer
+
+HEALTHY = "healthy TCP collector"
+HUNG = "hung TCP collector"
+FLOOR = "logging off (floor)"
+
+
+def fill(apps, count):
+    """`count` untimed 500s from each app at once; {app: reason} for those that hung."""
+    hung = {}
+
+    def one(app):
+        try:
+            app.time("/boom", count, 500)
+        except SideFailed as reason:
+            hung[app] = str(reason)
+
+    threads = [threading.Thread(target=one, args=(app,)) for app in apps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return hung
+
+
+def run(quick):
+    rounds = 3 if quick else 7
+    count = 40 if quick else 200
+    filler = 5000 if quick else 15000
+    deadline = 5.0 if quick else 10.0
+    table = Table(
+        f"Error path with the syslog collector hung: in process, {rounds} "
+        f"alternating rounds after {filler:,} untimed errors",
+        ["app", "500 median ms (range)", "500 p99 ms", "500 vs floor",
+         "/ median ms (range)", "/ vs healthy", "answered", "timed out"],
+    )  # fmt: skip
+    apps = {}
+    peers = []
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        try:
+            peers.append(mail := MailServer(0, scratch))
+            peers.append(udp := Peer("udp"))
+            peers.append(healthy := Peer("tcp"))
+            peers.append(black_hole := Peer("blackhole"))
+            project = bake(scratch, use_syslog_handler=True)
+
+            def app(name, collector=None, **options):
+                settings = every_handler(project, name, mail, udp.port, throttle=300)
+                if collector is not None:
+                    settings["SYSLOG_ADDRESS"] = f"127.0.0.1:{collector.port}"
+                    settings["SYSLOG_SOCKTYPE"] = "tcp"
+                return AppProcess("generated", request_timeout=deadline,
+                                  project=str(project), settings=settings,
+                                  **options)  # fmt: skip
+
+            apps[HEALTHY] = app("healthy", healthy)
+            apps[HUNG] = app("hung", black_hole)
+            apps[FLOOR] = app("floor", logging_off=True)
+            apps[FLOOR].time("/boom", 3, 500)
+            hung = fill([apps[HEALTHY], apps[HUNG]], filler)
+            errors = {n: Batches(a, "/boom", count, 500) for n, a in apps.items()}
+            pages = {n: Batches(a, "/", count) for n, a in apps.items()}
+            sides = {}
+            for name in apps:
+                if apps[name] not in hung:
+                    sides[(name, "500")] = errors[name]
+                    sides[(name, "/")] = pages[name]
+            figures, failed = alternate(sides, rounds)
+        finally:
+            for a in apps.values():
+                a.close()
+            for peer in peers:
+                peer.stop()
+    timed_out = {name: hung[a] for name, a in apps.items() if a in hung}
+    for (name, _), reason in failed.items():
+        timed_out.setdefault(name, reason)
+    for name in apps:
+        error_figures = figures.get((name, "500"), [])
+        page_figures = figures.get((name, "/"), [])
+        table.add(
+            name,
+            spread([f * 1000 for f in error_figures]),
+            p99(errors[name].all),
+            times(ratios(error_figures, figures.get((FLOOR, "500"), []))),
+            spread([f * 1000 for f in page_figures]),
+            times(ratios(page_figures, figures.get((HEALTHY, "/"), []))),
+            f"{apps[name].answered:,}",
+            "1" if name in timed_out else "0",
+        )
+        for path, batch in (("500", errors[name]), ("/", pages[name])):
+            samples = batch.all
+            if not samples and name in timed_out:
+                samples = f"none: {timed_out[name]}"
+            table.series[f"{name}: {path}"] = samples
+    table.note(
+        "Every handler on: syslog over TCP, mail at its default throttle (one mail "
+        "per distinct error per 5 minutes), the log file, the console."
+    )
+    for name, reason in timed_out.items():
+        table.note(f"{name}: {reason}.")
+    return table
+
+
+def p99(samples):
+    return f"{percentile(samples, 0.99) * 1000:,.2f}" if samples else "-"
