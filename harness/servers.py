@@ -60,12 +60,15 @@ def wait_for(condition, timeout=15.0):
 class Gunicorn:
     """gunicorn serving module:app from a project directory, on a free port."""
 
-    def __init__(self, project, app, env, workers=2, extra=()):
+    def __init__(self, project, app, env, workers=2, extra=(), graceful_timeout=30):
+        """graceful_timeout=None leaves it to the project's gunicorn.conf.py."""
         self.port = free_port()
         self.log = project / "gunicorn.stderr"
+        if graceful_timeout is not None:
+            extra = ["--graceful-timeout", str(graceful_timeout), *extra]
         command = [
             BIN / "gunicorn", "--workers", str(workers), "--bind",
-            f"127.0.0.1:{self.port}", "--graceful-timeout", "30",
+            f"127.0.0.1:{self.port}",
             # Each test's own: the default control socket is one path for all.
             "--no-control-socket", *extra, app,
         ]  # fmt: skip
@@ -76,12 +79,16 @@ class Gunicorn:
             stdout=subprocess.DEVNULL,
             stderr=self.log.open("w"),
         )
-        ready = wait_for(self._accepts, timeout=30)
+        # The master accepts connections before a worker has loaded the app.
+        ready = wait_for(self._answers, timeout=60)
         assert ready, self.stderr()
 
-    def _accepts(self):
-        with socket.socket() as sock:
-            return sock.connect_ex(("127.0.0.1", self.port)) == 0
+    def _answers(self):
+        try:
+            self.get("/livez")
+        except OSError:
+            return False
+        return True
 
     def get(self, path, headers=None):
         """(status, headers, body) of a GET, for any status."""

@@ -1,12 +1,10 @@
 """Finish a bake: drop what belongs to unchosen options, write a development .env.
 
 Safe to run again over an existing bake (cookiecutter -f): removing an absent file is
-not an error, and an existing .env keeps its secret key.
+not an error, and an existing .env is kept as it is.
 """
 
-import base64
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -59,23 +57,26 @@ def remove_files(root, paths):
         (root / path).unlink(missing_ok=True)
 
 
+DEVELOPMENT_DOTENV = """\
+# Development settings, read by `flask` commands on this machine only: .env is never
+# committed, so a checkout without it (a server) runs in production. The development
+# configuration brings its own secret key, which production refuses.
+FLASK_CONFIG=development
+FLASK_DEBUG=1
+"""
+
+
 def write_dotenv(root):
-    """Write a git-ignored .env with a random development secret key, once."""
+    """Write the git-ignored development .env, unless one is there already.
+
+    Its text is the same at every bake, so that tools which compare two renders of
+    the template (cruft) find nothing to change in it.
+    """
     dotenv = root / ".env"
     if dotenv.exists():
         return False
-    dotenv.write_text(
-        "# Development settings, read by `flask` commands. Never commit this file.\n"
-        f"FLASK_SECRET_KEY={random_key()}\n",
-        encoding="utf-8",
-    )
+    dotenv.write_text(DEVELOPMENT_DOTENV, encoding="utf-8")
     return True
-
-
-def random_key():
-    """What secrets.token_urlsafe(32) returns, without importing secrets and random:
-    hooks start a fresh interpreter on every bake, and imports are most of its time."""
-    return base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
 
 
 def next_steps(context):

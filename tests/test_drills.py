@@ -24,6 +24,15 @@ app = create_app()
 @app.route("/boom")
 def boom():
     raise RuntimeError("drill failure")
+
+
+# Distinct errors: each is mailed, none held back by the throttle.
+ERRORS = [type(f"DrillError{number}", (Exception,), {}) for number in range(8)]
+
+
+@app.route("/distinct/<int:number>")
+def distinct(number):
+    raise ERRORS[number](f"distinct failure {number}")
 """
 
 
@@ -105,6 +114,38 @@ def test_sigterm_past_exit_wait_reports_unsent_mail(project, tmp_path):
     assert "1 error mails were still unsent after MAIL_EXIT_WAIT=0.5s" in err
     assert "unsent error mail: [My Flask App] RuntimeError: drill failure" in err
     assert f"Request ID:     {headers['X-Request-ID']}" in err
+
+
+def test_sigterm_with_the_projects_gunicorn_conf_accounts_for_every_mail(
+    project, tmp_path
+):
+    """8 distinct error mails wait on a server taking 2 s each; the stop comes with
+    MAIL_EXIT_WAIT=5. gunicorn.conf.py gives the worker time to send or report
+    every one: none may vanish."""
+    inbox = Inbox(delay=2.0).start()
+    env = production_env(
+        tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port, MAIL_EXIT_WAIT=5
+    )
+    server = Gunicorn(project, "drill_app:app", env, workers=1, graceful_timeout=None)
+    try:
+        request_ids = []
+        for number in range(8):
+            status, headers, _ = server.get(f"/distinct/{number}")
+            assert status == 500
+            request_ids.append(headers["X-Request-ID"])
+        assert server.stop() == 0
+    finally:
+        inbox.stop()
+    err = server.stderr()
+    mailed = " ".join(message.get_content() for message in inbox.messages)
+    for request_id in request_ids:
+        line = f"Request ID:     {request_id}"
+        assert line in mailed or line in err, (
+            f"{request_id}: neither mailed nor reported"
+        )
+    assert 0 < len(inbox.messages) < 8  # some mailed, the rest reported
+    assert "error mails were still unsent after MAIL_EXIT_WAIT=5s" in err
+    assert "was sent SIGKILL" not in err
 
 
 def test_mail_server_down_the_app_keeps_answering(project, tmp_path):

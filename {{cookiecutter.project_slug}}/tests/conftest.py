@@ -1,4 +1,6 @@
+import json
 import logging
+import os
 import socket
 import time
 
@@ -42,6 +44,15 @@ def close_database(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def production_environment(**settings):
+    """The environment of a server: os.environ without the developer's FLASK_*
+    variables, then PRODUCTION_OVERRIDES and settings as FLASK_* variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
+    for key, value in {**PRODUCTION_OVERRIDES, **settings}.items():
+        env[f"FLASK_{key}"] = value if isinstance(value, str) else json.dumps(value)
+    return env
 
 
 @pytest.fixture

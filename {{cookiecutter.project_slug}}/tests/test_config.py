@@ -1,10 +1,16 @@
+import secrets
+
 import pytest
+{%- if cookiecutter.use_sentry %}
+import sentry_sdk
+{%- endif %}
 from markupsafe import escape
 
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.config import DEVELOPMENT_SECRET_KEY
 
 from .conftest import PRODUCTION_OVERRIDES
+{%- if cookiecutter.use_sentry %}, free_port{% endif %}
 
 
 @pytest.fixture(autouse=True)
@@ -52,11 +58,24 @@ def test_production_is_the_default_and_needs_a_secret_key():
         create_app()
 
 
-@pytest.mark.parametrize("key", [None, "", "dev", DEVELOPMENT_SECRET_KEY])
-def test_production_refuses_missing_or_development_secret_key(key):
+@pytest.mark.parametrize(
+    "key",
+    [None, "", "x", "abc", "changeme", "a" * 31, DEVELOPMENT_SECRET_KEY, 12345],
+)
+def test_production_refuses_a_missing_short_or_development_secret_key(key):
     overrides = {**PRODUCTION_OVERRIDES, "SECRET_KEY": key}
-    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+    with pytest.raises(RuntimeError, match="SECRET_KEY") as refused:
         create_app("production", **overrides)
+    # The message says how to make a good one.
+    assert 'python -c "import secrets; print(secrets.token_hex())"' in str(
+        refused.value
+    )
+
+
+def test_production_accepts_a_random_secret_key():
+    key = secrets.token_hex()
+    app = create_app("production", **{**PRODUCTION_OVERRIDES, "SECRET_KEY": key})
+    assert app.config["SECRET_KEY"] == key
 
 
 def test_production_refuses_debug():
@@ -64,10 +83,18 @@ def test_production_refuses_debug():
         create_app("production", **PRODUCTION_OVERRIDES, DEBUG=True)
 
 
-def test_production_refuses_debug_from_environment(monkeypatch):
-    monkeypatch.setenv("FLASK_DEBUG", "1")
+@pytest.mark.parametrize("value", ["1", "true", "yes", "on"])
+def test_production_refuses_debug_from_environment(monkeypatch, value):
+    monkeypatch.setenv("FLASK_DEBUG", value)
     with pytest.raises(RuntimeError, match="DEBUG"):
         create_app("production", **PRODUCTION_OVERRIDES)
+
+
+@pytest.mark.parametrize("value", ["0", "false", "no", "No", ""])
+def test_debug_off_is_read_as_flask_reads_it(monkeypatch, value):
+    monkeypatch.setenv("FLASK_DEBUG", value)
+    app = create_app("production", **PRODUCTION_OVERRIDES)
+    assert app.debug is False
 
 
 def test_production_accepts_secret_key_from_environment(monkeypatch):
@@ -121,3 +148,48 @@ def test_check_logging_reports_each_handler(app):
     assert result.exit_code == 0
     assert result.output.splitlines()[-1] == "console: ok"
     assert "Test record from `flask check-logging`" in result.output  # on stderr
+
+
+def test_production_says_where_it_logs_and_keeps_secrets(capsys, tmp_path):
+    overrides = {
+        **PRODUCTION_OVERRIDES,
+{%- if cookiecutter.use_file_handler %}
+        "LOG_FILE": str(tmp_path / "app.log"),
+{%- endif %}
+{%- if cookiecutter.use_smtp_handler %}
+        "MAIL_SERVER": "smtp.example.com",
+        "MAIL_PORT": 587,
+        "MAIL_USERNAME": "mailer",
+        "MAIL_PASSWORD": "s3cret-mail-password",
+        "ADMINS": ["ops@example.com", "dev@example.com"],
+{%- endif %}
+{%- if cookiecutter.use_sentry %}
+        # Nothing listens there: no event may leave this machine.
+        "SENTRY_DSN": f"http://publickey123@127.0.0.1:{free_port()}/42",
+{%- endif %}
+    }
+    app = create_app("production", **overrides)
+{%- if cookiecutter.use_sentry %}
+    sentry_sdk.init()  # no DSN: later tests send nothing
+{%- endif %}
+    err = capsys.readouterr().err
+    assert err.count(" started in production; logging to ") == 1
+    line = next(line for line in err.splitlines() if "started in production" in line)
+    assert f"{app.name} started in production; logging to console (stderr)" in line
+{%- if cookiecutter.use_file_handler %}
+    assert f"file ({tmp_path / 'app.log'})" in line
+{%- endif %}
+{%- if cookiecutter.use_smtp_handler %}
+    assert "mail (smtp.example.com:587, to ops@example.com, dev@example.com)" in line
+    assert "s3cret-mail-password" not in err
+{%- endif %}
+{%- if cookiecutter.use_sentry %}
+    assert "sentry (127.0.0.1)" in line
+    assert "publickey123" not in err
+{%- endif %}
+
+
+def test_other_configurations_log_no_startup_line(capsys):
+    create_app("development")
+    create_app("testing")
+    assert "started in" not in capsys.readouterr().err

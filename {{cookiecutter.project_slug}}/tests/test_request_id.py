@@ -44,3 +44,47 @@ def test_outside_a_request_the_id_is_a_dash(app):
     assert get_request_id() == "-"
     with app.app_context():
         assert get_request_id() == "-"
+
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
+
+
+def test_a_valid_traceparent_gives_its_trace_id(client):
+    response = client.get("/", headers={"traceparent": TRACEPARENT})
+    assert response.headers["X-Request-ID"] == TRACE_ID
+
+
+def test_x_request_id_beats_traceparent(client):
+    headers = {"traceparent": TRACEPARENT, "X-Request-ID": "from-the-proxy"}
+    assert client.get("/", headers=headers).headers["X-Request-ID"] == "from-the-proxy"
+
+
+def test_a_malformed_x_request_id_falls_back_to_traceparent(client):
+    headers = {"traceparent": TRACEPARENT, "X-Request-ID": "has space"}
+    assert client.get("/", headers=headers).headers["X-Request-ID"] == TRACE_ID
+
+
+@pytest.mark.parametrize(
+    "traceparent",
+    [
+        f"00-{'0' * 32}-00f067aa0ba902b7-01",  # all-zero trace id
+        f"00-{TRACE_ID}-{'0' * 16}-01",  # all-zero parent id
+        f"ff-{TRACE_ID}-00f067aa0ba902b7-01",  # version ff is forbidden
+        f"00-{TRACE_ID.upper()}-00f067aa0ba902b7-01",  # uppercase hex
+        f"00-{TRACE_ID}-00f067aa0ba902b7-01-extra",  # version 00 has four fields
+        f"00-{TRACE_ID[:-1]}-00f067aa0ba902b7-01",  # short trace id
+        "not a traceparent",
+    ],
+)
+def test_an_invalid_traceparent_is_ignored(client, traceparent):
+    response = client.get("/", headers={"traceparent": traceparent})
+    request_id = response.headers["X-Request-ID"]
+    assert GENERATED_ID.fullmatch(request_id)
+    assert request_id != TRACE_ID
+
+
+def test_a_later_traceparent_version_may_carry_more_fields(client):
+    traceparent = f"01-{TRACE_ID}-00f067aa0ba902b7-01-future-field"
+    response = client.get("/", headers={"traceparent": traceparent})
+    assert response.headers["X-Request-ID"] == TRACE_ID

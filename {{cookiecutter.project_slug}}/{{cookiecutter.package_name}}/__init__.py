@@ -5,9 +5,11 @@ from flask import Flask
 from .config import load_config
 from .errors import register_error_handlers
 from .extensions import init_extensions
-from .log import init_logging
+from .health import bp as health_bp
+from .log import init_logging, log_startup
 from .log.check import register_check_command
 from .main import bp as main_bp
+from .proxy import init_proxy_fix
 from .request_id import init_request_id
 {%- if cookiecutter.use_sentry %}
 from .sentry import init_sentry
@@ -22,6 +24,7 @@ def create_app(config_name=None, **overrides):
     """
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config_name, overrides)
+    init_proxy_fix(app)
     init_logging(app)
     init_request_id(app)
 {%- if cookiecutter.use_sentry %}
@@ -30,5 +33,7 @@ def create_app(config_name=None, **overrides):
     init_extensions(app)
     register_error_handlers(app)
     app.register_blueprint(main_bp)
+    app.register_blueprint(health_bp)
     register_check_command(app)
+    log_startup(app)
     return app

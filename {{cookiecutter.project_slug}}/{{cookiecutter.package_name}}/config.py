@@ -2,9 +2,14 @@
 
 import os
 
-DEVELOPMENT_SECRET_KEY = "insecure-development-key"  # noqa: S105
-# Keys that only ever belong in development: production refuses to start with them.
-DEVELOPMENT_SECRET_KEYS = {"dev", "development", "secret", DEVELOPMENT_SECRET_KEY}
+from flask import Config as FlaskConfig
+
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-not-for-production"  # noqa: S105
+# Production refuses a shorter key, and these: they only ever belong in development.
+MIN_SECRET_KEY_LENGTH = 32
+DEVELOPMENT_SECRET_KEYS = {DEVELOPMENT_SECRET_KEY, "insecure-development-key"}
+# How Flask's own command line reads FLASK_DEBUG: anything else is on.
+DEBUG_OFF = {"", "0", "false", "no"}
 
 
 class Config:
@@ -14,6 +19,11 @@ class Config:
     SECRET_KEY = None
     DEBUG = False
     SQLALCHEMY_DATABASE_URI = "sqlite:///{{ cookiecutter.project_slug }}.db"
+
+    # Proxies in front of the app whose X-Forwarded-For / -Proto headers are
+    # trusted (Werkzeug's ProxyFix). 0 trusts none: the headers could be forged.
+    PROXY_FIX_X_FOR = 0
+    PROXY_FIX_X_PROTO = 0
 
     LOG_LEVEL = "INFO"
     LOG_EXTRA_LOGGERS = ["sqlalchemy"]
@@ -111,26 +121,50 @@ CONFIGS = {
 def load_config(app, config_name, overrides):
     """Fill app.config: the named class, then FLASK_* variables, then overrides."""
     name = config_name or os.environ.get("FLASK_CONFIG") or "production"
-    if name not in CONFIGS:
-        valid = ", ".join(sorted(CONFIGS))
-        raise ValueError(f"Unknown configuration {name!r}; valid names: {valid}.")
-    app.config.from_object(CONFIGS[name])
-    app.config.from_prefixed_env()
-    app.config.update(overrides)
-    app.config["CONFIG_NAME"] = name
+    fill_config(app.config, name, overrides)
     if name == "production":
         check_production_config(app.config)
 
 
+def settings_for(config_name=None):
+    """The settings create_app(config_name) would use, without creating an app.
+
+    gunicorn.conf.py reads them, before any worker exists.
+    """
+    config = FlaskConfig(os.getcwd())
+    fill_config(config, config_name or os.environ.get("FLASK_CONFIG") or "production")
+    return config
+
+
+def fill_config(config, name, overrides=None):
+    if name not in CONFIGS:
+        valid = ", ".join(sorted(CONFIGS))
+        raise ValueError(f"Unknown configuration {name!r}; valid names: {valid}.")
+    config.from_object(CONFIGS[name])
+    config.from_prefixed_env()
+    config.update(overrides or {})
+    config["CONFIG_NAME"] = name
+    debug = config["DEBUG"]
+    if isinstance(debug, str):  # FLASK_DEBUG=no is not JSON: it stays a string
+        debug = debug.strip().lower() not in DEBUG_OFF
+    config["DEBUG"] = bool(debug)
+
+
 def check_production_config(config):
     """Refuse settings that must never reach production."""
-    secret_key = config.get("SECRET_KEY")
-    if not secret_key or secret_key in DEVELOPMENT_SECRET_KEYS:
+    secret_key = config["SECRET_KEY"]
+    if (
+        not isinstance(secret_key, str | bytes)
+        or len(secret_key) < MIN_SECRET_KEY_LENGTH
+        or secret_key in DEVELOPMENT_SECRET_KEYS
+    ):
         raise RuntimeError(
-            "SECRET_KEY is unset or a development default: set FLASK_SECRET_KEY "
-            "to a long random value before starting in production."
+            "SECRET_KEY is unset, shorter than 32 characters or a development "
+            "value: set FLASK_SECRET_KEY to a long random value before starting in "
+            "production, for example the output of "
+            '`python -c "import secrets; print(secrets.token_hex())"`.'
         )
-    if config.get("DEBUG"):
+    if config["DEBUG"]:
         raise RuntimeError(
             "DEBUG is on: production never runs with the debugger. "
             "Unset FLASK_DEBUG or use FLASK_CONFIG=development."

@@ -53,12 +53,13 @@ def public_description(error):
     return error.description
 
 
-def problem_response(error):
+def problem_response(error, detail=None):
+    """RFC 9457 problem details; detail replaces the error's public description."""
     response = jsonify(
         type="about:blank",
         title=error.name,
         status=error.code,
-        detail=public_description(error),
+        detail=detail or public_description(error),
         request_id=get_request_id(),
     )
     response.status_code = error.code

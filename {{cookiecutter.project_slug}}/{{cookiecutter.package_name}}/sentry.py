@@ -2,6 +2,7 @@
 
 import logging
 from importlib.metadata import PackageNotFoundError, version
+from urllib.parse import urlsplit
 
 import sentry_sdk
 from sentry_sdk.integrations.flask import FlaskIntegration
@@ -30,6 +31,9 @@ def init_sentry(app):
         ],
     )
     app.before_request(tag_request_id)
+    # For the startup line: where events go, without the DSN's key.
+    host = urlsplit(app.config["SENTRY_DSN"]).hostname
+    app.extensions.setdefault("log_destinations", {})["sentry"] = host
 
 
 def tag_request_id():

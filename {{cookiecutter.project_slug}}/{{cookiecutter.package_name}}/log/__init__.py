@@ -64,6 +64,20 @@ def init_logging(app):
     app.logger.setLevel(app.config["LOG_LEVEL"])
     app.extensions["log_handlers"] = handlers
     app.extensions["log_failures"] = failures
+    app.extensions["log_destinations"] = {h.name: h.destination for h in handlers}
+
+
+def log_startup(app):
+    """In production, say first thing which configuration runs and where it logs.
+
+    One record per process, naming each destination (a file, a server and its
+    recipients, an address), never a password or a key.
+    """
+    if app.config["CONFIG_NAME"] != "production":
+        return
+    destinations = app.extensions["log_destinations"]
+    where = ", ".join(f"{name} ({target})" for name, target in destinations.items())
+    app.logger.info("%s started in production; logging to %s", app.name, where)
 
 
 def build_handlers(app):

@@ -24,6 +24,7 @@ class StderrHandler(logging.StreamHandler):
 def build_console_handler(app):
     handler = StderrHandler()
     handler.name = "console"
+    handler.destination = "stderr"
     # Development keeps a readable console whatever the log format.
     handler.setFormatter(TextFormatter() if app.debug else line_formatter())
     return handler

@@ -31,6 +31,7 @@ def build_file_handler(app):
     except OSError as exc:
         raise HandlerUnavailable(f"cannot write {path} ({exc})") from exc
     handler.name = "file"
+    handler.destination = path
     handler.setLevel(app.config["LOG_FILE_LEVEL"])
     handler.setFormatter(line_formatter())
     return handler

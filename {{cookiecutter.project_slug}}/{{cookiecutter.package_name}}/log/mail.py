@@ -62,6 +62,8 @@ def build_mail_handler(app):
         exit_wait=float(config["MAIL_EXIT_WAIT"]),
     )
     handler.name = "mail"
+    recipients = ", ".join(target.toaddrs)
+    handler.destination = f"{target.mailhost}:{target.mailport}, to {recipients}"
     handler.setLevel(logging.ERROR)
     handler.setFormatter(logging.Formatter(MAIL_FORMAT))
     return handler

@@ -19,6 +19,7 @@ def build_nt_eventlog_handler(app):
     except Exception as exc:
         raise HandlerUnavailable(f"cannot register {appname!r} ({exc})") from exc
     handler.name = "nteventlog"
+    handler.destination = f"source {appname!r}"
     # Always text: the Event Viewer shows a message as text, not as JSON.
     handler.setFormatter(TextFormatter())
     return handler

@@ -60,6 +60,9 @@ def build_syslog_handler(app):
         what="syslog records",
     )
     handler.name = "syslog"
+    handler.destination = target.label
+    if not target.local:
+        handler.destination += f" over {config['SYSLOG_SOCKTYPE']}"
     handler.setFormatter(line_formatter())
     return handler
 

@@ -1,0 +1,81 @@
+"""gunicorn's settings, read by `gunicorn wsgi:app` from this folder.
+
+The command line and GUNICORN_CMD_ARGS still override anything set here.
+"""
+
+import multiprocessing
+import os
+
+from gunicorn import glogging
+
+{% if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler -%}
+from {{ cookiecutter.package_name }}.config import settings_for
+{% endif -%}
+from {{ cookiecutter.package_name }}.log.console import StderrHandler
+from {{ cookiecutter.package_name }}.log.context import RequestContextFilter, escape_controls
+from {{ cookiecutter.package_name }}.log.formatters import access_formatter, line_formatter
+
+# Worker processes: WEB_CONCURRENCY, else two per CPU core plus one.
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
+
+# One access line per request on stderr, in the app's log format, with the request
+# id that the app's own lines carry; health checks are left out (see GunicornLogger).
+accesslog = "-"
+{%- if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler %}
+
+# A stopping worker waits a bounded time for its queued {% if cookiecutter.use_smtp_handler and cookiecutter.use_syslog_handler %}error mail and syslog records{% elif cookiecutter.use_smtp_handler %}error mail{% else %}syslog records{% endif %},
+# then writes what is still unsent to stderr: gunicorn must not kill it before.
+_settings = settings_for()
+{%- if cookiecutter.use_smtp_handler and cookiecutter.use_syslog_handler %}
+graceful_timeout = max(_settings["MAIL_EXIT_WAIT"], _settings["SYSLOG_TIMEOUT"]) + 10
+{%- elif cookiecutter.use_smtp_handler %}
+graceful_timeout = _settings["MAIL_EXIT_WAIT"] + 10
+{%- else %}
+graceful_timeout = _settings["SYSLOG_TIMEOUT"] + 10
+{%- endif %}
+{%- endif %}
+
+HEALTH_CHECKS = {"/livez", "/readyz"}
+
+
+class GunicornLogger(glogging.Logger):
+    """gunicorn's own lines and its access lines, on stderr in the app's format."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        context = RequestContextFilter()  # "-" for the request fields
+        for handler in self.error_log.handlers:
+            handler.setFormatter(line_formatter())
+            handler.addFilter(context)
+        if cfg.accesslog == "-":
+            handler = StderrHandler()
+            handler.setFormatter(access_formatter())
+            self.access_log.handlers = [handler]
+        else:  # a file of its own, set by the user
+            for handler in self.access_log.handlers:
+                handler.setFormatter(access_formatter())
+
+    def access(self, resp, req, environ, request_time):
+        path = environ.get("PATH_INFO", "")
+        if not self.cfg.accesslog or path in HEALTH_CHECKS:
+            return
+        headers = {name.lower(): value for name, value in resp.headers}
+        status = int(str(resp.status).split(None, 1)[0])
+        milliseconds = round(request_time.total_seconds() * 1000, 1)
+        self.access_log.info(
+            "%s in %s ms",
+            status,
+            milliseconds,
+            extra={
+                "request_id": escape_controls(headers.get("x-request-id", "-")),
+                "method": escape_controls(environ.get("REQUEST_METHOD", "-")),
+                "path": escape_controls(path),
+                "remote_addr": environ.get("REMOTE_ADDR", "-"),
+                "user": "-",
+                "status": status,
+                "duration_ms": milliseconds,
+            },
+        )
+
+
+logger_class = GunicornLogger

@@ -1,0 +1,123 @@
+"""The project's gunicorn.conf.py, under a real gunicorn on 127.0.0.1."""
+{% if cookiecutter.log_format == "json" %}
+import json
+{%- endif %}
+import os
+import runpy
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import free_port, production_environment, wait_for
+
+pytest.importorskip("gunicorn", reason="gunicorn does not run on Windows")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Server:
+    """`gunicorn wsgi:app`, started in the project folder as the README says."""
+
+    def __init__(self, log):
+        self.port = free_port()
+        self.log = log
+        env = {**production_environment(), "WEB_CONCURRENCY": "1"}
+        with log.open("w") as out:
+            self.process = subprocess.Popen(  # noqa: S603 (our own command)
+                [sys.executable, "-m", "gunicorn", "--bind",
+                 f"127.0.0.1:{self.port}", "wsgi:app"],
+                cwd=PROJECT_ROOT, env=env, stdout=out, stderr=out,
+            )  # fmt: skip
+        ready = wait_for(lambda: self.get("/livez") == 200, timeout=60)
+        assert ready, log.read_text()
+
+    def get(self, path, headers=None):
+        """The status of GET path, or None without an answer."""
+        url = f"http://127.0.0.1:{self.port}{path}"
+        request = urllib.request.Request(url, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+        except OSError:
+            return None
+
+    def stop(self):
+        """SIGTERM, as a service manager sends it; return all gunicorn wrote."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=60)
+        return self.log.read_text()
+
+
+@pytest.fixture
+def server(tmp_path):
+    server = Server(tmp_path / "gunicorn.log")
+    yield server
+    server.stop()
+
+
+def access_lines(output):
+    return [line for line in output.splitlines() if "gunicorn.access" in line]
+
+
+def test_every_request_has_an_access_line_with_its_id(server):
+    assert server.get("/no-such-page", {"X-Request-ID": "access-test-1"}) == 404
+    assert server.get("/livez") == 200
+    assert server.get("/readyz") == 200
+    assert server.get("/x%0d%0aINFO%20forged") == 404
+    output = server.stop()
+    lines = access_lines(output)
+    assert len(lines) == 2, lines  # the health checks are left out
+    first, hostile = lines
+{%- if cookiecutter.log_format == "json" %}
+    record = json.loads(first)
+    assert record["request_id"] == "access-test-1"
+    assert record["method"] == "GET"
+    assert record["path"] == "/no-such-page"
+    assert record["status"] == 404
+    assert record["duration_ms"] >= 0
+    assert record["time"].endswith("+00:00")
+    assert json.loads(hostile)["path"] == "/x\\r\\nINFO forged"
+    # gunicorn's own lines are JSON objects with the app's field names too.
+    own = [json.loads(line) for line in output.splitlines() if "gunicorn.error" in line]
+    assert any(line["message"].startswith("Booting worker") for line in own)
+    assert {line["request_id"] for line in own} == {"-"}
+{%- else %}
+    prefix = "INFO gunicorn.access [access-test-1 127.0.0.1 GET /no-such-page] 404 in "
+    assert prefix in first
+    assert first.endswith(" ms")
+    assert "/x\\r\\nINFO forged" in hostile
+    assert not any(line.startswith("INFO forged") for line in output.splitlines())
+{%- endif %}
+{%- if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler %}
+
+
+def test_graceful_timeout_leaves_time_for_queued_records(monkeypatch):
+{%- if cookiecutter.use_smtp_handler %}
+    monkeypatch.setenv("FLASK_MAIL_EXIT_WAIT", "7")
+{%- endif %}
+{%- if cookiecutter.use_syslog_handler %}
+    monkeypatch.setenv("FLASK_SYSLOG_TIMEOUT", "3")
+{%- endif %}
+    settings = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+{%- if cookiecutter.use_smtp_handler %}
+    assert settings["graceful_timeout"] == 7 + 10
+{%- else %}
+    assert settings["graceful_timeout"] == 3 + 10
+{%- endif %}
+{%- endif %}
+
+
+def test_workers_follow_web_concurrency(monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    assert runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))["workers"] == 3
+    monkeypatch.delenv("WEB_CONCURRENCY")
+    default = 2 * os.cpu_count() + 1
+    assert runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))["workers"] == default

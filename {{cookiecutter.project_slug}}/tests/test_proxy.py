@@ -1,0 +1,39 @@
+"""X-Forwarded-For is believed only from as many proxies as PROXY_FIX_X_FOR says."""
+
+import logging
+
+from flask import request
+
+from {{ cookiecutter.package_name }} import create_app
+
+FORWARDED = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+
+
+def seen_by(app):
+    """(remote address in the log record, scheme) of one request with FORWARDED."""
+    records = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    app.logger.addHandler(Keep())
+
+    @app.route("/who")
+    def who():
+        app.logger.warning("who is it")
+        return request.scheme
+
+    scheme = app.test_client().get("/who", headers=FORWARDED).get_data(as_text=True)
+    (record,) = [r for r in records if r.getMessage() == "who is it"]
+    return record.remote_addr, scheme
+
+
+def test_forwarded_headers_are_not_trusted_by_default():
+    app = create_app("testing")
+    assert seen_by(app) == ("127.0.0.1", "http")
+
+
+def test_one_trusted_proxy_gives_the_client_address_and_scheme():
+    app = create_app("testing", PROXY_FIX_X_FOR=1, PROXY_FIX_X_PROTO=1)
+    assert seen_by(app) == ("203.0.113.7", "https")
