@@ -13,7 +13,7 @@ from {{ cookiecutter.package_name }}.config import settings_for
 {% endif -%}
 from {{ cookiecutter.package_name }}.log.console import StderrHandler
 from {{ cookiecutter.package_name }}.log.context import RequestContextFilter, escape_controls
-from {{ cookiecutter.package_name }}.log.formatters import access_formatter, line_formatter
+from {{ cookiecutter.package_name }}.log.formatters import server_formatter
 
 # Worker processes: WEB_CONCURRENCY, else two per CPU core plus one.
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
@@ -45,15 +45,15 @@ class GunicornLogger(glogging.Logger):
         super().setup(cfg)
         context = RequestContextFilter()  # "-" for the request fields
         for handler in self.error_log.handlers:
-            handler.setFormatter(line_formatter())
+            handler.setFormatter(server_formatter())
             handler.addFilter(context)
         if cfg.accesslog == "-":
             handler = StderrHandler()
-            handler.setFormatter(access_formatter())
+            handler.setFormatter(server_formatter())
             self.access_log.handlers = [handler]
         else:  # a file of its own, set by the user
             for handler in self.access_log.handlers:
-                handler.setFormatter(access_formatter())
+                handler.setFormatter(server_formatter())
 
     def access(self, resp, req, environ, request_time):
         path = environ.get("PATH_INFO", "")

@@ -1,3 +1,4 @@
+import logging
 import secrets
 
 import pytest
@@ -133,8 +134,17 @@ def test_create_app_twice_adds_no_handler_and_logs_each_line_once(capsys):
     assert capsys.readouterr().err.count("logged exactly once") == 1
 
 
-def test_app_logger_does_not_repeat_through_root(app):
-    assert app.logger.propagate is False
+def test_app_logger_does_not_repeat_through_root(production_app):
+    assert production_app.logger.propagate is False
+
+
+def test_caplog_sees_what_the_app_logs_once(app, caplog, capsys):
+    with caplog.at_level(logging.INFO), app.app_context():
+        app.logger.warning("seen by caplog")
+        logging.getLogger("sqlalchemy").warning("a library's record")
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages == ["seen by caplog", "a library's record"]
+    assert capsys.readouterr().err.count("seen by caplog") == 1  # the console's line
 
 
 def test_index_shows_project_name(client, app):

@@ -56,7 +56,7 @@ def init_logging(app):
     extra = [logging.getLogger(name) for name in app.config["LOG_EXTRA_LOGGERS"]]
     replaced = set()
     for logger in [app.logger, *extra]:
-        replaced.update(attach_handlers(logger, handlers))
+        replaced.update(attach_handlers(logger, handlers, propagate=app.testing))
     for handler in replaced:
         handler.close()
 
@@ -95,7 +95,7 @@ def build_handlers(app):
     return handlers, failures
 
 
-def attach_handlers(logger, handlers):
+def attach_handlers(logger, handlers, propagate):
     """Put handlers on logger in place of earlier ones; return those it replaced."""
     old = _attached.pop(logger.name, [])
     for handler in old:
@@ -104,6 +104,7 @@ def attach_handlers(logger, handlers):
         logger.addHandler(handler)
     # The handlers above are the whole output: passing records on to the root
     # logger as well would print every line twice wherever root has a handler.
-    logger.propagate = False
+    # Tests are the exception: pytest's caplog listens on the root logger.
+    logger.propagate = propagate
     _attached[logger.name] = list(handlers)
     return [handler for handler in old if handler not in handlers]

@@ -13,8 +13,8 @@ LINE_FORMAT = (
     "[%(request_id)s %(remote_addr)s %(method)s %(path)s] "
     "%(message)s [in %(pathname)s:%(lineno)d]"
 )
-# A web server's line about a request: it has no place in the app's code to name.
-ACCESS_FORMAT = LINE_FORMAT.removesuffix(" [in %(pathname)s:%(lineno)d]")
+# The web server's own lines: no place in the app's code to name.
+SERVER_FORMAT = LINE_FORMAT.removesuffix(" [in %(pathname)s:%(lineno)d]")
 
 
 def line_formatter():
@@ -26,12 +26,12 @@ def line_formatter():
 {%- endif %}
 
 
-def access_formatter():
-    """The format of the web server's access lines, next to the app's."""
+def server_formatter():
+    """The format of the web server's lines (gunicorn's), next to the app's."""
 {%- if cookiecutter.log_format == "json" %}
     return JsonLineFormatter()
 {%- else %}
-    return TextFormatter(ACCESS_FORMAT)
+    return TextFormatter(SERVER_FORMAT)
 {%- endif %}
 
 
