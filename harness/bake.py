@@ -1,7 +1,8 @@
-"""Baking the template from Python, and importing what was baked."""
+"""Baking the template from Python, and importing what was baked (or its hooks)."""
 
 import contextlib
 import importlib
+import importlib.util
 import os
 import sys
 import tempfile
@@ -23,6 +24,16 @@ def bake(directory, **answers):
             extra_context=answers,
         )
     return Path(path)
+
+
+def load_hook(name):
+    """A hook of the template, imported as a module (its main() is not run)."""
+    spec = importlib.util.spec_from_file_location(
+        name, TEMPLATE / "hooks" / f"{name}.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @contextlib.contextmanager

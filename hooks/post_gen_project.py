@@ -8,24 +8,46 @@ import json
 import sys
 from pathlib import Path
 
-# Files that exist only for one option, by the answer that keeps them.
-OPTIONAL_FILES = {
-    "use_smtp_handler": [
-        "{pkg}/log/mail.py",
-        "{pkg}/log/throttle.py",
-        "tests/test_log_mail.py",
-    ],
-    "use_file_handler": ["{pkg}/log/file.py", "tests/test_log_file.py"],
-    "use_syslog_handler": ["{pkg}/log/syslog.py", "tests/test_log_syslog.py"],
-    "use_nt_eventlog_handler": [
-        "{pkg}/log/nteventlog.py",
-        "tests/test_log_nteventlog.py",
-        ".github/workflows/windows.yml",
-    ],
-    "use_sentry": ["{pkg}/sentry.py", "tests/test_sentry.py"],
+# What each answer brings: the files that exist only with it, removed otherwise, and
+# the words that may appear in a project only with it (the template's tests look for
+# them in every bake, and take the list of options from here). A yes/no question
+# brings them with a yes; log_format with "json".
+BRINGS = {
+    "use_smtp_handler": {
+        "files": [
+            "{pkg}/log/mail.py",
+            "{pkg}/log/throttle.py",
+            "tests/test_log_mail.py",
+        ],
+        "words": ["smtp", "mail", "ADMINS", "aiosmtpd", "trustme"],
+    },
+    "use_file_handler": {
+        "files": ["{pkg}/log/file.py", "tests/test_log_file.py"],
+        "words": ["LOG_FILE", "concurrent", "rotat"],
+    },
+    "use_syslog_handler": {
+        "files": ["{pkg}/log/syslog.py", "tests/test_log_syslog.py"],
+        "words": ["syslog"],
+    },
+    "use_nt_eventlog_handler": {
+        "files": [
+            "{pkg}/log/nteventlog.py",
+            "tests/test_log_nteventlog.py",
+            ".github/workflows/windows.yml",
+        ],
+        "words": ["NT_EVENTLOG", "nteventlog", "pywin32", "event log"],
+    },
+    "use_sentry": {
+        "files": ["{pkg}/sentry.py", "tests/test_sentry.py"],
+        "words": ["sentry"],
+    },
+    "log_format": {
+        "answer": "json",
+        "files": ["{pkg}/log/json_format.py", "tests/test_log_json.py"],
+        "words": ["json_format", "python-json-logger", "pythonjsonlogger"],
+    },
 }
-JSON_ONLY_FILES = ["{pkg}/log/json_format.py", "tests/test_log_json.py"]
-# Files that serve several options: kept when any of them is chosen.
+# Files that serve several answers: kept when any of them is given.
 SHARED_FILES = {
     "{pkg}/log/background.py": ["use_smtp_handler", "use_syslog_handler"],
 }
@@ -38,16 +60,24 @@ def is_chosen(value):
     return bool(value)
 
 
+def brings(question, context):
+    """Whether the answer to question brings what BRINGS lists for it."""
+    wanted = BRINGS[question].get("answer")
+    if wanted is None:
+        return is_chosen(context[question])
+    return context[question] == wanted
+
+
 def unwanted_files(context):
     """Relative paths of the files the answers do not call for."""
-    paths = []
-    for option, files in OPTIONAL_FILES.items():
-        if not is_chosen(context[option]):
-            paths.extend(files)
-    if context["log_format"] != "json":
-        paths.extend(JSON_ONLY_FILES)
-    for path, options in SHARED_FILES.items():
-        if not any(is_chosen(context[option]) for option in options):
+    paths = [
+        path
+        for question, extra in BRINGS.items()
+        if not brings(question, context)
+        for path in extra["files"]
+    ]
+    for path, questions in SHARED_FILES.items():
+        if not any(brings(question, context) for question in questions):
             paths.append(path)
     return [path.format(pkg=context["package_name"]) for path in paths]
 

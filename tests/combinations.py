@@ -1,32 +1,39 @@
-"""The answers the template supports, as one readable list, and names for them."""
+"""The answers the template supports, and names for them.
 
+Read from cookiecutter.json (the questions and their choices) and from the
+post-generation hook (what each answer brings), so that a new option needs no edit
+here.
+"""
+
+import json
 from itertools import product
 
-HANDLERS = ("use_smtp_handler", "use_file_handler", "use_syslog_handler",
-            "use_nt_eventlog_handler", "use_sentry")  # fmt: skip
-ROTATIONS = ("size", "time", "external")
-FORMATS = ("text", "json")
+from harness.bake import TEMPLATE, load_hook
 
-SHORT_NAMES = {
-    "use_smtp_handler": "smtp",
-    "use_file_handler": "file",
-    "use_syslog_handler": "syslog",
-    "use_nt_eventlog_handler": "nt",
-    "use_sentry": "sentry",
-}
+QUESTIONS = json.loads((TEMPLATE / "cookiecutter.json").read_text())
+BRINGS = load_hook("post_gen_project").BRINGS
+# The yes/no questions: one per handler, and Sentry.
+SWITCHES = tuple(key for key, value in QUESTIONS.items() if isinstance(value, bool))
+ROTATIONS = tuple(QUESTIONS["file_rotation"])
+FORMATS = tuple(QUESTIONS["log_format"])
+
+
+def short_name(question):
+    """'use_smtp_handler' -> 'smtp', for test ids and messages."""
+    return question.removeprefix("use_").removesuffix("_handler")
 
 
 def every_combination():
-    """Each handler on or off, crossed with every rotation and every log format."""
-    return list(_every_combination())
-
-
-def _every_combination():
-    for switches in product((True, False), repeat=len(HANDLERS)):
-        for rotation, log_format in product(ROTATIONS, FORMATS):
-            answers = dict(zip(HANDLERS, switches, strict=True))
-            answers.update(file_rotation=rotation, log_format=log_format)
-            yield answers
+    """Each switch on or off, crossed with every rotation and every log format."""
+    return [
+        {
+            **dict(zip(SWITCHES, switches, strict=True)),
+            "file_rotation": rotation,
+            "log_format": log_format,
+        }
+        for switches in product((True, False), repeat=len(SWITCHES))
+        for rotation, log_format in product(ROTATIONS, FORMATS)
+    ]
 
 
 def distinct_projects():
@@ -38,16 +45,21 @@ def distinct_projects():
     return [
         answers
         for answers in every_combination()
-        if answers["use_file_handler"] or answers["file_rotation"] == "size"
+        if answers["use_file_handler"] or answers["file_rotation"] == ROTATIONS[0]
     ]
+
+
+def brought(question, answers):
+    """Whether these answers bring what the hook lists for question."""
+    return answers[question] == BRINGS[question].get("answer", True)
 
 
 def combination_id(answers):
     """A test id saying what was baked, e.g. 'smtp+file(time)+syslog/json'."""
     parts = []
-    for key in HANDLERS:
+    for key in SWITCHES:
         if answers[key]:
-            name = SHORT_NAMES[key]
+            name = short_name(key)
             if key == "use_file_handler":
                 name += f"({answers['file_rotation']})"
             parts.append(name)

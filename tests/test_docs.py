@@ -1,13 +1,18 @@
-"""Documentation stays true: every setting the code reads is documented."""
+"""Documentation stays true: every setting the code reads is documented, with the
+default the code really has."""
 
 import ast
+import json
+import os
 import re
+import sys
 
 import pytest
 
 from harness.bake import TEMPLATE
 
 from .combinations import combination_id
+from .conftest import run
 
 # Settings that are not the user's to set: the prompt answer, and what the factory sets.
 NOT_SETTINGS = {"PROJECT_NAME", "CONFIG_NAME", "TESTING"}
@@ -54,3 +59,100 @@ def test_every_setting_is_documented(bake, answers):
             f".env.example: {key}"
         )
         assert f"`FLASK_{key}`" in template_readme, f"template README: {key}"
+
+
+# Where the documentation says in words what a setting's value comes to.
+EXPLAINED = {
+    "MAIL_SENDER": "server-error@<host name>",  # None: the app's own default
+    "NT_EVENTLOG_APPNAME": "the project name",
+}
+SETTINGS_OF = """\
+import json
+from my_flask_app.config import settings_for
+
+config = settings_for("production")
+print(json.dumps({k: v for k, v in config.items() if k.isupper()}, default=str))
+"""
+
+
+def production_defaults(project):
+    """Every setting of the project's production configuration, read by its code."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
+    result = run([sys.executable, "-c", SETTINGS_OF], cwd=project, env=env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def literal(text):
+    """A documented value as the app reads FLASK_* variables: JSON where it parses."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def env_example_values(text):
+    """{KEY: value} of the FLASK_KEY=value lines, unquoted as python-dotenv does."""
+    values = {}
+    for match in re.finditer(r"^FLASK_([A-Z0-9_]+)=(.*)$", text, re.M):
+        key, raw = match.groups()
+        if raw[:1] in "'\"" and raw[-1:] == raw[:1]:
+            raw = raw[1:-1]
+        values[key] = literal(raw) if raw else None
+    return values
+
+
+def readme_values(text, column):
+    """{KEY: value} from the settings table rows whose cell at column is a value:
+    `none...` is None, a backticked token is read like a FLASK_* variable."""
+    values = {}
+    for line in text.splitlines():
+        if not line.startswith("| `"):
+            continue
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) <= column:
+            continue
+        cell = cells[column]
+        token = re.match(r"`([^`]+)`", cell)
+        if cell.startswith("none"):
+            value = None
+        else:
+            value = literal(token[1]) if token else cell
+        for key in re.findall(r"`([A-Z][A-Z0-9_]+)`", cells[0]):
+            values[key] = value
+    return values
+
+
+def worded(value):
+    """A documented value that is a description, not a literal: not compared."""
+    return isinstance(value, str) and ("<" in value or " " in value)
+
+
+@pytest.mark.parametrize("answers", DOCUMENTED_BAKES, ids=combination_id)
+def test_documented_defaults_are_the_real_ones(bake, answers):
+    project = bake(
+        **answers, project_name="Order Desk", project_slug="my-flask-app",
+        admin_emails="ops@example.com, dev@example.com",
+    )  # fmt: skip
+    defaults = production_defaults(project)
+    documented = {
+        ".env.example": env_example_values((project / ".env.example").read_text()),
+        "README.md": readme_values((project / "README.md").read_text(), column=1),
+    }
+    template_readme = readme_values((TEMPLATE / "README.md").read_text(), column=2)
+    documented["the template README"] = {
+        key: value
+        for key, value in template_readme.items()
+        if key in defaults and not worded(value)
+    }
+    for where, values in documented.items():
+        for key, value in values.items():
+            if key == "CONFIG" or EXPLAINED.get(key) == value:
+                continue
+            assert key in defaults, f"{where} documents {key}, which the code lacks"
+            # SECRET_KEY is required: production has none of its own.
+            expected = None if key == "SECRET_KEY" else defaults[key]
+            assert value == expected, f"{where}: {key} {value!r}, code {expected!r}"
+    if answers["use_smtp_handler"]:  # every recipient, not only the first
+        admins = documented[".env.example"]["ADMINS"]
+        assert admins == ["ops@example.com", "dev@example.com"]

@@ -1,23 +1,12 @@
 """The hooks: their functions one by one, and refusals through the real CLI."""
 
-import importlib.util
 import sys
 
 import pytest
 
-from harness.bake import BIN, TEMPLATE
+from harness.bake import BIN, TEMPLATE, load_hook
 
 from .conftest import run
-
-
-def load_hook(name):
-    spec = importlib.util.spec_from_file_location(
-        name, TEMPLATE / "hooks" / f"{name}.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 pre = load_hook("pre_gen_project")
 post = load_hook("post_gen_project")

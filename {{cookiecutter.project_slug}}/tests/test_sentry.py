@@ -8,10 +8,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import sentry_sdk
 
-from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.sentry import tag_request_id
 
-from .conftest import wait_for
+from .conftest import failing_app, wait_for
 
 
 class EnvelopeServer(ThreadingHTTPServer):
@@ -47,16 +46,8 @@ def sentry_server():
 
 def test_unhandled_exception_is_one_event_with_the_request_id(sentry_server):
     port = sentry_server.server_address[1]
-    app = create_app(
-        "testing",
-        PROPAGATE_EXCEPTIONS=False,
-        SENTRY_DSN=f"http://public@127.0.0.1:{port}/1",
-    )
-
-    @app.route("/boom")
-    def boom():
-        raise RuntimeError("sentry test failure")
-
+    dsn = f"http://public@127.0.0.1:{port}/1"
+    app = failing_app("sentry test failure", SENTRY_DSN=dsn)
     response = app.test_client().get("/boom", headers={"X-Request-ID": "sentry-1"})
     assert response.status_code == 500
     sentry_sdk.flush(timeout=5)

@@ -93,10 +93,11 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = "sqlite:///:memory:"
+{%- if cookiecutter.use_file_handler or cookiecutter.use_syslog_handler or cookiecutter.use_nt_eventlog_handler %}
 
 
 class ProductionConfig(Config):
-    """Deployment: every chosen handler on where it needs no further setting."""
+    """Deployment: the handlers that need no further setting are on."""
 {%- if cookiecutter.use_file_handler %}
 
     LOG_FILE = "logs/{{ cookiecutter.project_slug }}.log"
@@ -109,12 +110,17 @@ class ProductionConfig(Config):
 
     NT_EVENTLOG_APPNAME = Config.PROJECT_NAME
 {%- endif %}
+{%- endif %}
 
 
 CONFIGS = {
     "development": DevelopmentConfig,
     "testing": TestingConfig,
+{%- if cookiecutter.use_file_handler or cookiecutter.use_syslog_handler or cookiecutter.use_nt_eventlog_handler %}
     "production": ProductionConfig,
+{%- else %}
+    "production": Config,  # the shared settings, as they are
+{%- endif %}
 }
 
 

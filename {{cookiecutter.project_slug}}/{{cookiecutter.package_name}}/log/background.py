@@ -108,7 +108,7 @@ class DeliveryThread(QueueListener):
 
     def note_drops(self, record):
         """Say what the full queue dropped before this record, on stderr and on the
-        record (a mail tells it in its body)."""
+        record itself, for a target that passes it on."""
         dropped = self.queue.take_dropped()
         if dropped:
             record.dropped_before = dropped
