@@ -1,5 +1,7 @@
 """The application factory."""
 
+from typing import Any
+
 from flask import Flask
 
 from .config import load_config
@@ -16,7 +18,7 @@ from .sentry import init_sentry
 {%- endif %}
 
 
-def create_app(config_name=None, **overrides):
+def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     """Create the app for "development", "testing" or "production".
 
     Without a name, FLASK_CONFIG decides, and without that, production. Keyword

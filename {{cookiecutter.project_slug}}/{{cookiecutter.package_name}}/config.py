@@ -1,8 +1,10 @@
 """Configuration classes, picked by name and then overridden from the environment."""
 
 import os
+from typing import Any
 
 from flask import Config as FlaskConfig
+from flask import Flask
 
 DEVELOPMENT_SECRET_KEY = "insecure-development-key-not-for-production"  # noqa: S105
 # Production refuses a shorter key, and these: they only ever belong in development.
@@ -16,7 +18,7 @@ class Config:
     """Settings shared by every environment."""
 
     PROJECT_NAME = {{ cookiecutter.__project_name_py }}
-    SECRET_KEY = None
+    SECRET_KEY: str | None = None
     DEBUG = False
     SQLALCHEMY_DATABASE_URI = "sqlite:///{{ cookiecutter.project_slug }}.db"
 
@@ -30,7 +32,7 @@ class Config:
 {%- if cookiecutter.use_file_handler %}
 
     # A relative LOG_FILE is taken from the instance folder.
-    LOG_FILE = None
+    LOG_FILE: str | None = None
     LOG_FILE_LEVEL = "INFO"
 {%- if cookiecutter.file_rotation != "external" %}
     LOG_FILE_BACKUP_COUNT = 10
@@ -43,13 +45,13 @@ class Config:
 {%- endif %}
 {%- if cookiecutter.use_smtp_handler %}
 
-    MAIL_SERVER = None
+    MAIL_SERVER: str | None = None
     MAIL_PORT = 25
     MAIL_USE_TLS = False
     MAIL_USE_SSL = False
-    MAIL_USERNAME = None
-    MAIL_PASSWORD = None
-    MAIL_SENDER = None  # None: server-error@<this host's name>
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_SENDER: str | None = None  # None: server-error@<this host's name>
     ADMINS = [
 {%- for address in cookiecutter.admin_emails.split(",") %}
         "{{ address.strip() }}",
@@ -62,7 +64,7 @@ class Config:
 {%- endif %}
 {%- if cookiecutter.use_syslog_handler %}
 
-    SYSLOG_ADDRESS = None
+    SYSLOG_ADDRESS: str | None = None
     SYSLOG_SOCKTYPE = "udp"
     SYSLOG_FACILITY = "user"
     SYSLOG_TIMEOUT = 5
@@ -70,11 +72,11 @@ class Config:
 {%- endif %}
 {%- if cookiecutter.use_nt_eventlog_handler %}
 
-    NT_EVENTLOG_APPNAME = None
+    NT_EVENTLOG_APPNAME: str | None = None
 {%- endif %}
 {%- if cookiecutter.use_sentry %}
 
-    SENTRY_DSN = None
+    SENTRY_DSN: str | None = None
     SENTRY_TRACES_SAMPLE_RATE = 0.0
 {%- endif %}
 
@@ -124,7 +126,7 @@ CONFIGS = {
 }
 
 
-def load_config(app, config_name, overrides):
+def load_config(app: Flask, config_name: str | None, overrides: dict[str, Any]) -> None:
     """Fill app.config: the named class, then FLASK_* variables, then overrides."""
     name = config_name or os.environ.get("FLASK_CONFIG") or "production"
     fill_config(app.config, name, overrides)
@@ -132,7 +134,7 @@ def load_config(app, config_name, overrides):
         check_production_config(app.config)
 
 
-def settings_for(config_name=None):
+def settings_for(config_name: str | None = None) -> FlaskConfig:
     """The settings create_app(config_name) would use, without creating an app.
 
     gunicorn.conf.py reads them, before any worker exists.
@@ -142,7 +144,9 @@ def settings_for(config_name=None):
     return config
 
 
-def fill_config(config, name, overrides=None):
+def fill_config(
+    config: FlaskConfig, name: str, overrides: dict[str, Any] | None = None
+) -> None:
     if name not in CONFIGS:
         valid = ", ".join(sorted(CONFIGS))
         raise ValueError(f"Unknown configuration {name!r}; valid names: {valid}.")
@@ -156,7 +160,7 @@ def fill_config(config, name, overrides=None):
     config["DEBUG"] = bool(debug)
 
 
-def check_production_config(config):
+def check_production_config(config: FlaskConfig) -> None:
     """Refuse settings that must never reach production."""
     secret_key = config["SECRET_KEY"]
     if (

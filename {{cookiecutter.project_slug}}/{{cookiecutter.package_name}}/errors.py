@@ -4,7 +4,10 @@ One handler serves every HTTPException. Flask hands it an InternalServerError fo
 unhandled exception, after logging that exception once, so nothing is caught twice.
 """
 
-from flask import abort, current_app, jsonify, render_template, request
+from typing import NoReturn
+
+from flask import Flask, Response, abort, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from .extensions import db
@@ -15,17 +18,17 @@ JSON_TYPES = ("application/json", "application/problem+json")
 BODY_HEADERS = {"content-type", "content-length"}
 
 
-def register_error_handlers(app):
+def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     if app.debug:
         app.add_url_rule("/_errors/<int:code>", "preview_error", preview_error)
 
 
-def handle_http_exception(error):
+def handle_http_exception(error: HTTPException) -> ResponseReturnValue:
     """Answer any HTTP error in the format the client prefers."""
     if error.response is not None:
         return error.response
-    if error.code >= 500:
+    if status_code(error) >= 500:
         rollback_session()
     try:
         response = problem_response(error) if wants_json() else page_response(error)
@@ -40,51 +43,58 @@ def handle_http_exception(error):
     return response
 
 
-def wants_json():
+def status_code(error: HTTPException) -> int:
+    """Every HTTPException Werkzeug raises has a code; one of our own may not."""
+    return error.code or 500
+
+
+def wants_json() -> bool:
     """True when the client ranks a JSON type above HTML (no Accept header: HTML)."""
     best = request.accept_mimetypes.best_match(("text/html", *JSON_TYPES))
     return best in JSON_TYPES
 
 
-def public_description(error):
+def public_description(error: HTTPException) -> str:
     """What the client may read: the error's own words for 4xx, stock words for 5xx."""
-    if error.code >= 500:
+    if status_code(error) >= 500:
         return type(error).description or "The server could not complete your request."
-    return error.description
+    return error.description or error.name
 
 
-def problem_response(error, detail=None):
+def problem_response(error: HTTPException, detail: str | None = None) -> Response:
     """RFC 9457 problem details; detail replaces the error's public description."""
     response = jsonify(
         type="about:blank",
         title=error.name,
-        status=error.code,
+        status=status_code(error),
         detail=detail or public_description(error),
         request_id=get_request_id(),
     )
-    response.status_code = error.code
+    response.status_code = status_code(error)
     response.mimetype = "application/problem+json"
     return response
 
 
-def page_response(error):
+def page_response(error: HTTPException) -> Response:
+    code = status_code(error)
     body = render_template(
-        [f"errors/{error.code}.html", "errors/generic.html"],
-        code=error.code,
+        [f"errors/{code}.html", "errors/generic.html"],
+        code=code,
         title=error.name,
         description=public_description(error),
         request_id=get_request_id(),
     )
-    return current_app.response_class(body, status=error.code, mimetype="text/html")
+    return current_app.response_class(body, status=code, mimetype="text/html")
 
 
-def plain_response(error):
+def plain_response(error: HTTPException) -> Response:
     """The last resort when the error page itself fails: status, name and request id."""
-    body = f"{error.code} {error.name}\nRequest ID: {get_request_id()}\n"
-    return current_app.response_class(body, status=error.code, mimetype="text/plain")
+    code = status_code(error)
+    body = f"{code} {error.name}\nRequest ID: {get_request_id()}\n"
+    return current_app.response_class(body, status=code, mimetype="text/plain")
 
 
-def rollback_session():
+def rollback_session() -> None:
     """Reset a failed transaction so the error page may query the database."""
     try:
         db.session.rollback()
@@ -92,7 +102,7 @@ def rollback_session():
         current_app.logger.exception("Rolling back the database session failed")
 
 
-def preview_error(code):
+def preview_error(code: int) -> NoReturn:
     """Development only: show the page for an HTTP status code."""
     if code not in default_exceptions:
         abort(404)

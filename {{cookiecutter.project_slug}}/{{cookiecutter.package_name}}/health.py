@@ -4,7 +4,7 @@
 the process restarted). /readyz: the app can serve, its database answers.
 """
 
-from flask import Blueprint, current_app
+from flask import Blueprint, Response, current_app
 from sqlalchemy import text
 from werkzeug.exceptions import ServiceUnavailable
 
@@ -15,12 +15,12 @@ bp = Blueprint("health", __name__)
 
 
 @bp.get("/livez")
-def livez():
+def livez() -> dict[str, str]:
     return {"status": "alive"}
 
 
 @bp.get("/readyz")
-def readyz():
+def readyz() -> dict[str, str] | Response:
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:

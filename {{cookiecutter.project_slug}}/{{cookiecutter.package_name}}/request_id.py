@@ -9,7 +9,7 @@ trace without any tracing library.
 import os
 import re
 
-from flask import g, has_request_context, request
+from flask import Flask, Response, g, has_request_context, request
 
 HEADER = "X-Request-ID"
 VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
@@ -21,16 +21,17 @@ TRACEPARENT = re.compile(
 )
 
 
-def get_request_id():
+def get_request_id() -> str:
     """The current request's id, or "-" outside a request."""
     if not has_request_context():
         return "-"
     if "request_id" not in g:
         g.request_id = incoming_request_id() or os.urandom(16).hex()
-    return g.request_id
+    request_id: str = g.request_id
+    return request_id
 
 
-def incoming_request_id():
+def incoming_request_id() -> str | None:
     """A well-formed X-Request-ID, else the trace id of a valid traceparent, or None."""
     given = request.headers.get(HEADER)
     if given and VALID_REQUEST_ID.fullmatch(given):
@@ -42,14 +43,14 @@ def incoming_request_id():
     return None
 
 
-def init_request_id(app):
+def init_request_id(app: Flask) -> None:
     @app.after_request
-    def add_request_id_header(response):
+    def add_request_id_header(response: Response) -> Response:
         response.headers[HEADER] = get_request_id()
         return response
 
     @app.teardown_request
-    def forget_request_id(exc):
+    def forget_request_id(exc: BaseException | None) -> None:
         # g can outlive the request (a test may hold one app context across
         # requests): the next request must not inherit this id.
         g.pop("request_id", None)

@@ -5,6 +5,7 @@ from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import urlsplit
 
 import sentry_sdk
+from flask import Flask
 from sentry_sdk.integrations.flask import FlaskIntegration
 from sentry_sdk.integrations.logging import LoggingIntegration
 
@@ -13,8 +14,8 @@ from .request_id import get_request_id
 DISTRIBUTION = "{{ cookiecutter.project_slug }}"
 
 
-def init_sentry(app):
-    if not app.config.get("SENTRY_DSN"):
+def init_sentry(app: Flask) -> None:
+    if not app.config["SENTRY_DSN"]:
         return
     sentry_sdk.init(
         dsn=app.config["SENTRY_DSN"],
@@ -22,7 +23,7 @@ def init_sentry(app):
         release=package_version(),
         # Personal data (user ids, IP addresses, cookies) stays at the SDK's
         # default: not sent. Newer SDKs configure this with `data_collection`.
-        traces_sample_rate=float(app.config.get("SENTRY_TRACES_SAMPLE_RATE") or 0),
+        traces_sample_rate=float(app.config["SENTRY_TRACES_SAMPLE_RATE"] or 0),
         integrations=[
             FlaskIntegration(),
             # Log records become breadcrumbs only: the Flask integration already
@@ -36,12 +37,12 @@ def init_sentry(app):
     app.extensions.setdefault("log_destinations", {})["sentry"] = host
 
 
-def tag_request_id():
+def tag_request_id() -> None:
     """Let a request id quoted by a user find the Sentry event."""
     sentry_sdk.set_tag("request_id", get_request_id())
 
 
-def package_version():
+def package_version() -> str | None:
     try:
         return f"{DISTRIBUTION}@{version(DISTRIBUTION)}"
     except PackageNotFoundError:

@@ -6,7 +6,9 @@ and never disables existing loggers.
 """
 
 import logging
+from collections.abc import Callable
 
+from flask import Flask
 from flask.logging import default_handler
 
 from .console import build_console_handler
@@ -27,7 +29,7 @@ from .syslog import build_syslog_handler
 
 # name -> builder. Each returns a ready handler, None when its setting is empty, or
 # raises HandlerUnavailable when its backend cannot be used at all.
-HANDLER_BUILDERS = {
+HANDLER_BUILDERS: dict[str, Callable[[Flask], logging.Handler | None]] = {
     "console": build_console_handler,
 {%- if cookiecutter.use_smtp_handler %}
     "mail": build_mail_handler,
@@ -44,10 +46,10 @@ HANDLER_BUILDERS = {
 }
 
 # The handlers init_logging attached, by logger name.
-_attached = {}
+_attached: dict[str, list[logging.Handler]] = {}
 
 
-def init_logging(app):
+def init_logging(app: Flask) -> None:
     handlers, failures = build_handlers(app)
     context = RequestContextFilter()
     for handler in handlers:
@@ -64,10 +66,12 @@ def init_logging(app):
     app.logger.setLevel(app.config["LOG_LEVEL"])
     app.extensions["log_handlers"] = handlers
     app.extensions["log_failures"] = failures
-    app.extensions["log_destinations"] = {h.name: h.destination for h in handlers}
+    app.extensions["log_destinations"] = {
+        h.name: getattr(h, "destination", "-") for h in handlers
+    }
 
 
-def log_startup(app):
+def log_startup(app: Flask) -> None:
     """In production, say first thing which configuration runs and where it logs.
 
     One record per process, naming each destination (a file, a server and its
@@ -80,9 +84,10 @@ def log_startup(app):
     app.logger.info("%s started in production; logging to %s", app.name, where)
 
 
-def build_handlers(app):
+def build_handlers(app: Flask) -> tuple[list[logging.Handler], dict[str, str]]:
     """The handlers that could start, and {name: reason} for those that could not."""
-    handlers, failures = [], {}
+    handlers: list[logging.Handler] = []
+    failures: dict[str, str] = {}
     for name, build in HANDLER_BUILDERS.items():
         try:
             handler = build(app)
@@ -95,7 +100,9 @@ def build_handlers(app):
     return handlers, failures
 
 
-def attach_handlers(logger, handlers, propagate):
+def attach_handlers(
+    logger: logging.Logger, handlers: list[logging.Handler], propagate: bool
+) -> list[logging.Handler]:
     """Put handlers on logger in place of earlier ones; return those it replaced."""
     old = _attached.pop(logger.name, [])
     for handler in old:

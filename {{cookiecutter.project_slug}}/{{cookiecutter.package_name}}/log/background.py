@@ -21,11 +21,22 @@ import threading
 import time
 import weakref
 from logging.handlers import QueueHandler, QueueListener
+from typing import Protocol
 
 from .report import warn
 
 
-class DeliveryQueue(queue.Queue):
+class Target(Protocol):
+    """What a BackgroundHandler delivers to (see the module's docstring)."""
+
+    def deliver(self, record: logging.LogRecord) -> bool: ...
+
+    def deliver_now(self, record: logging.LogRecord) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class DeliveryQueue(queue.Queue[logging.LogRecord | None]):
     """Records waiting for the sending thread: at most `limit`, the rest counted.
 
     It also knows the record the sending thread holds. Taking a record and marking it
@@ -33,13 +44,13 @@ class DeliveryQueue(queue.Queue):
     in flight or done, and none is in between.
     """
 
-    def __init__(self, limit):
+    def __init__(self, limit: int) -> None:
         super().__init__()  # unbounded underneath: the stop sentinel always fits
         self.limit = limit
-        self.in_flight = None
+        self.in_flight: logging.LogRecord | None = None
         self.dropped = 0
 
-    def offer(self, record):
+    def offer(self, record: logging.LogRecord) -> bool:
         """Queue record and return True, or count it as dropped and return False."""
         if self.qsize() >= self.limit:
             with self.mutex:
@@ -48,26 +59,26 @@ class DeliveryQueue(queue.Queue):
         self.put_nowait(record)
         return True
 
-    def take_dropped(self):
+    def take_dropped(self) -> int:
         with self.mutex:
             dropped, self.dropped = self.dropped, 0
         return dropped
 
-    def _get(self):  # Queue.get() calls this with self.mutex held
+    def _get(self) -> logging.LogRecord | None:  # get() holds self.mutex
         self.in_flight = super()._get()
         return self.in_flight
 
-    def done(self, record):
+    def done(self, record: logging.LogRecord) -> None:
         with self.mutex:
             if self.in_flight is record:
                 self.in_flight = None
 
-    def wait_done(self, timeout):
+    def wait_done(self, timeout: float) -> None:
         """Wait up to timeout seconds for every queued record to be handled."""
         with self.all_tasks_done:
             self.all_tasks_done.wait_for(lambda: not self.unfinished_tasks, timeout)
 
-    def take_unsent(self):
+    def take_unsent(self) -> list[logging.LogRecord]:
         """Empty the queue and return its records, the one in flight first."""
         with self.mutex:
             records = [self.in_flight, *self.queue]
@@ -82,17 +93,19 @@ class DeliveryThread(QueueListener):
 
     MAX_PAUSE = 5.0  # seconds between two tries, at most
 
-    def __init__(self, queue, handler):
+    queue: DeliveryQueue
+
+    def __init__(self, queue: DeliveryQueue, handler: "BackgroundHandler") -> None:
         super().__init__(queue)
         self.handler = handler
 
-    def dequeue(self, block):
+    def dequeue(self, block: bool) -> logging.LogRecord:
         record = super().dequeue(block)
         if record is None:  # the stop sentinel: nothing more is coming
             self.handler.target.close()
         return record
 
-    def handle(self, record):
+    def handle(self, record: logging.LogRecord) -> None:
         handler, pause = self.handler, 0.1
         try:
             while True:
@@ -106,7 +119,7 @@ class DeliveryThread(QueueListener):
         finally:
             self.queue.done(record)
 
-    def note_drops(self, record):
+    def note_drops(self, record: logging.LogRecord) -> None:
         """Say what the full queue dropped before this record, on stderr and on the
         record itself, for a target that passes it on."""
         dropped = self.queue.take_dropped()
@@ -118,14 +131,25 @@ class DeliveryThread(QueueListener):
 class BackgroundHandler(QueueHandler):
     """Queue records for `target`, which a thread of this process delivers."""
 
-    def __init__(self, target, *, limit, exit_wait, exit_wait_setting, what):
+    queue: DeliveryQueue
+
+    def __init__(
+        self,
+        target: Target,
+        *,
+        limit: int,
+        exit_wait: float,
+        exit_wait_setting: str,
+        what: str,
+    ) -> None:
         super().__init__(DeliveryQueue(limit))
         self.target = target
+        self.destination = "-"  # the builder says where
         self.exit_wait = exit_wait
         self.exit_wait_setting = exit_wait_setting
         self.what = what  # what the records are, in the messages to the operator
-        self.thread = None
-        self.pid = None
+        self.thread: DeliveryThread | None = None
+        self.pid: int | None = None
         self.warned_full = False
         self.start_lock = threading.Lock()
         # Held by the sending thread while it works; see _pause_delivery below.
@@ -133,7 +157,7 @@ class BackgroundHandler(QueueHandler):
         self.stopping = threading.Event()
         _every_handler.add(self)
 
-    def enqueue(self, record):
+    def enqueue(self, record: logging.LogRecord) -> None:
         self.start()
         if not self.queue.offer(record) and not self.warned_full:
             self.warned_full = True  # once: the sending thread reports the counts
@@ -142,7 +166,7 @@ class BackgroundHandler(QueueHandler):
                 "more are dropped and counted"
             )
 
-    def start(self):
+    def start(self) -> None:
         """Start the sending thread, once per process (again in a forked child)."""
         if self.pid == os.getpid():
             return
@@ -159,7 +183,7 @@ class BackgroundHandler(QueueHandler):
             self.pid = os.getpid()
             _running.add(self)
 
-    def check(self, record):
+    def check(self, record: logging.LogRecord) -> Exception | None:
         """Deliver record now, on this thread; return what went wrong, or None."""
         try:
             self.target.deliver_now(self.prepare(record))
@@ -167,25 +191,26 @@ class BackgroundHandler(QueueHandler):
             return exc
         return None
 
-    def close(self):
+    def close(self) -> None:
         """Replaced by a newer app: the thread delivers what is queued, then ends."""
-        if self.pid == os.getpid():
+        if self.pid == os.getpid() and self.thread is not None:
             self.thread.enqueue_sentinel()
         super().close()
 
-    def finish(self, deadline):
+    def finish(self, deadline: float) -> None:
         """At exit: wait until deadline for queued records, then report what is left."""
         self.queue.wait_done(max(0.0, deadline - time.monotonic()))
         unsent = self.queue.take_unsent()
         self.stopping.set()
-        self.thread.enqueue_sentinel()  # a thread still sending ends when it is done
+        if self.thread is not None:  # a thread still sending ends when it is done
+            self.thread.enqueue_sentinel()
         if unsent:
             self.report_unsent(unsent)
         dropped = self.queue.take_dropped()
         if dropped:
             warn(f"{dropped} {self.what} were dropped: the queue was full")
 
-    def report_unsent(self, records):
+    def report_unsent(self, records: list[logging.LogRecord]) -> None:
         errors = [r for r in records if r.levelno >= logging.ERROR]
         wait = f"{self.exit_wait_setting}={self.exit_wait:g}s"
         if len(errors) == len(records):
@@ -196,17 +221,17 @@ class BackgroundHandler(QueueHandler):
         for record in errors:
             warn(self.describe_unsent(record))
 
-    def describe_unsent(self, record):
+    def describe_unsent(self, record: logging.LogRecord) -> str:
         return f"unsent: {record.msg}"
 
 
 # Every BackgroundHandler (for forks) and those whose thread runs in this process.
-_every_handler = weakref.WeakSet()
-_running = set()
+_every_handler: weakref.WeakSet[BackgroundHandler] = weakref.WeakSet()
+_running: set[BackgroundHandler] = set()
 
 
 @atexit.register
-def deliver_queued_records():
+def deliver_queued_records() -> None:
     """Give queued records one bounded wait, shared by every handler, at exit."""
     handlers = [h for h in _running if h.pid == os.getpid()]
     _running.clear()
@@ -223,23 +248,23 @@ def deliver_queued_records():
 # until every sending thread is between two records or pausing before a retry, for
 # FORK_WAIT seconds at most: a server that never answers must not stop the fork.
 FORK_WAIT = 10.0
-_paused = []
+_paused: list[BackgroundHandler] = []
 
 
-def _pause_delivery():
+def _pause_delivery() -> None:
     deadline = time.monotonic() + FORK_WAIT
     for handler in list(_every_handler):
         if handler.busy.acquire(timeout=max(0.0, deadline - time.monotonic())):
             _paused.append(handler)
 
 
-def _resume_delivery():
+def _resume_delivery() -> None:
     for handler in _paused:
         handler.busy.release()
     _paused.clear()
 
 
-def _forget_parent_threads():
+def _forget_parent_threads() -> None:
     _running.clear()
     _paused.clear()
     for handler in list(_every_handler):

@@ -4,16 +4,16 @@ import logging
 import sys
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 
 from .context import RequestContextFilter
 
 MESSAGE = "Test record from `flask check-logging`; no action needed."
 
 
-def register_check_command(app):
+def register_check_command(app: Flask) -> None:
     @app.cli.command("check-logging")
-    def check_logging():
+    def check_logging() -> None:
         """Send a test record through each log handler and report which ones work.
 
         A handler whose setting is present but which could not start is reported as
@@ -33,21 +33,27 @@ def register_check_command(app):
         sys.exit(1 if any(r != "ok" for r in results.values()) else 0)
 
 
-def check_handler(handler, logger):
+def check_handler(
+    handler: logging.Handler, logger: logging.Logger
+) -> BaseException | None:
     """Emit a test record through handler now; return what went wrong, or None.
 
     A handler with a background thread delivers the record on this thread instead,
     so the answer comes before the command ends.
     """
     record = logger.makeRecord(
-        logger.name, logging.WARNING, __file__, 0, MESSAGE, None, None
+        logger.name, logging.WARNING, __file__, 0, MESSAGE, (), None
     )
     RequestContextFilter().filter(record)
-    if hasattr(handler, "check"):
-        return handler.check(record)
-    errors = []
+    check = getattr(handler, "check", None)  # a handler with a background thread
+    if check is not None:
+        error: BaseException | None = check(record)
+        return error
+    errors: list[BaseException | None] = []
     # Handlers hand their failures to handleError instead of raising: catch them there.
-    handler.handleError = lambda record: errors.append(sys.exc_info()[1])
+    handler.handleError = (  # type: ignore[method-assign]
+        lambda record: errors.append(sys.exc_info()[1])
+    )
     try:
         handler.handle(record)
         handler.flush()

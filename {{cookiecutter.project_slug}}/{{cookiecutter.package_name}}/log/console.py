@@ -2,29 +2,33 @@
 
 import logging
 import sys
+from typing import TextIO
+
+from flask import Flask
 
 from .formatters import TextFormatter, line_formatter
 
 
-class StderrHandler(logging.StreamHandler):
+class StderrHandler(logging.StreamHandler[TextIO]):
     """Write to whatever sys.stderr is at the time, as logging.lastResort does.
 
     Servers and test runners replace sys.stderr after the app is created.
     """
 
+    destination = "stderr"
+
     @property
-    def stream(self):
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
-    def stream(self, value):
+    def stream(self, value: TextIO) -> None:
         pass
 
 
-def build_console_handler(app):
+def build_console_handler(app: Flask) -> logging.Handler:
     handler = StderrHandler()
     handler.name = "console"
-    handler.destination = "stderr"
     # Development keeps a readable console whatever the log format.
     handler.setFormatter(TextFormatter() if app.debug else line_formatter())
     return handler

@@ -24,7 +24,7 @@ _ESCAPES.update(
 _ESCAPES.update({code: f"\\u{code:04x}" for code in range(0x2066, 0x206A)})
 
 
-def escape_controls(text):
+def escape_controls(text: object) -> str:
     """Make text safe to put on one log line or in a message header."""
     text = str(text)
     if _UNSAFE.search(text) is None:  # nearly always: skip the translation
@@ -44,12 +44,12 @@ class RequestContextFilter(logging.Filter):
     libraries' loggers get the fields too; the work is done once per record.
     """
 
-    def filter(self, record):
+    def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "_request_context", False):
             return True  # another handler's filter got here first
         if has_request_context():
             user = g.get("user")
-            values = (
+            values: tuple[str, ...] = (
                 get_request_id(),
                 request.method,
                 request.path,
@@ -66,7 +66,7 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
-def set_raise_site(record):
+def set_raise_site(record: logging.LogRecord) -> None:
     """Point the record at the innermost frame of its exception's traceback."""
     tb = record.exc_info[2] if record.exc_info else None
     if tb is None:

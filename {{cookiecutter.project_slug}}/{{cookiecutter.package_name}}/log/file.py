@@ -4,23 +4,26 @@ Its handlers take an inter-process lock around each write and rotation, so gunic
 workers writing one file neither lose nor interleave lines.
 """
 
+import logging
 import os
 import sys
 import tempfile
 import threading
 import time
+from typing import Any
 
 {% if cookiecutter.file_rotation == "time" -%}
 from concurrent_log_handler import ConcurrentTimedRotatingFileHandler
 {%- else -%}
 from concurrent_log_handler import ConcurrentRotatingFileHandler
 {%- endif %}
+from flask import Config, Flask
 
 from .formatters import line_formatter
 from .report import HandlerUnavailable, warn
 
 
-def build_file_handler(app):
+def build_file_handler(app: Flask) -> logging.Handler | None:
     if not app.config["LOG_FILE"]:
         return None
     # A relative path is taken from the instance folder; an absolute one stays.
@@ -31,13 +34,12 @@ def build_file_handler(app):
     except OSError as exc:
         raise HandlerUnavailable(f"cannot write {path} ({exc})") from exc
     handler.name = "file"
-    handler.destination = path
     handler.setLevel(app.config["LOG_FILE_LEVEL"])
     handler.setFormatter(line_formatter())
     return handler
 
 
-def check_writable(path):
+def check_writable(path: str) -> None:
     """Raise OSError unless path can be appended to and its folder takes new files.
 
     The handler opens the file lazily and keeps a lock file (and rotated files) beside
@@ -52,7 +54,7 @@ def check_writable(path):
 {%- if cookiecutter.file_rotation == "size" %}
 
 
-def open_log_file(path, config):
+def open_log_file(path: str, config: Config) -> "LogFileHandler":
     """Rotate to path.1, path.2, ... when the file reaches LOG_FILE_MAX_BYTES."""
     return LogFileHandler(
         path,
@@ -63,7 +65,7 @@ def open_log_file(path, config):
 {%- elif cookiecutter.file_rotation == "time" %}
 
 
-def open_log_file(path, config):
+def open_log_file(path: str, config: Config) -> "LogFileHandler":
     """Rotate on the LOG_FILE_WHEN schedule (midnight by default)."""
     return LogFileHandler(
         path,
@@ -74,7 +76,7 @@ def open_log_file(path, config):
 {%- else %}
 
 
-def open_log_file(path, config):
+def open_log_file(path: str, config: Config) -> "LogFileHandler":
     """Never rotate here: once logrotate moves the file, the next write reopens it."""
     return LogFileHandler(path, maxBytes=0, encoding="utf-8")
 {%- endif %}
@@ -86,13 +88,14 @@ class LogFileHandler({% if cookiecutter.file_rotation == "time" %}ConcurrentTime
 
     REPORT_INTERVAL = 60.0
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.destination = self.baseFilename
         self.failures = 0
-        self.last_report = None
+        self.last_report: float | None = None
         self.failures_lock = threading.Lock()
 
-    def handleError(self, record):
+    def handleError(self, record: logging.LogRecord) -> None:
         now = time.monotonic()
         with self.failures_lock:
             self.failures += 1
@@ -103,14 +106,14 @@ class LogFileHandler({% if cookiecutter.file_rotation == "time" %}ConcurrentTime
             failures, self.failures, self.last_report = self.failures, 0, now
         self.report(failures, sys.exc_info()[1])
 
-    def report(self, failures, exc=None):
+    def report(self, failures: int, exc: BaseException | None = None) -> None:
         reason = "" if exc is None else f" ({type(exc).__name__}: {exc})"
         warn(
             f"{failures} records could not be written to {self.baseFilename}{reason}; "
             "the app goes on and tells again in a minute if writing still fails"
         )
 
-    def close(self):
+    def close(self) -> None:
         with self.failures_lock:
             failures, self.failures = self.failures, 0
         if failures:

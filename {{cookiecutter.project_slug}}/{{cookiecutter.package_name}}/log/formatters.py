@@ -2,6 +2,8 @@
 
 import logging
 import traceback
+from collections.abc import Iterator
+from types import TracebackType
 
 from .context import escape_controls
 {%- if cookiecutter.log_format == "json" %}
@@ -16,8 +18,13 @@ LINE_FORMAT = (
 # The web server's own lines: no place in the app's code to name.
 SERVER_FORMAT = LINE_FORMAT.removesuffix(" [in %(pathname)s:%(lineno)d]")
 
+ExcInfo = (
+    tuple[type[BaseException], BaseException, TracebackType | None]
+    | tuple[None, None, None]
+)
 
-def line_formatter():
+
+def line_formatter() -> logging.Formatter:
     """The format of every handler that writes log lines."""
 {%- if cookiecutter.log_format == "json" %}
     return JsonLineFormatter()
@@ -26,7 +33,7 @@ def line_formatter():
 {%- endif %}
 
 
-def server_formatter():
+def server_formatter() -> logging.Formatter:
     """The format of the web server's lines (gunicorn's), next to the app's."""
 {%- if cookiecutter.log_format == "json" %}
     return JsonLineFormatter()
@@ -43,13 +50,13 @@ class TextFormatter(logging.Formatter):
     record.
     """
 
-    def __init__(self, fmt=LINE_FORMAT):
+    def __init__(self, fmt: str = LINE_FORMAT) -> None:
         super().__init__(fmt)
 
-    def formatMessage(self, record):
+    def formatMessage(self, record: logging.LogRecord) -> str:
         return escape_controls(super().formatMessage(record))
 
-    def formatException(self, ei):
+    def formatException(self, ei: ExcInfo) -> str:
         text = super().formatException(ei)
         for exc in exception_chain(ei[1]):
             if needs_escaping(exc):
@@ -59,7 +66,7 @@ class TextFormatter(logging.Formatter):
         return text
 
 
-def needs_escaping(exc):
+def needs_escaping(exc: BaseException) -> bool:
     try:
         message = str(exc)
     except Exception:
@@ -67,7 +74,7 @@ def needs_escaping(exc):
     return escape_controls(message) != message
 
 
-def exception_chain(exc):
+def exception_chain(exc: BaseException | None) -> Iterator[BaseException]:
     """The exception and those it was raised from or during, each once."""
     seen = set()
     while exc is not None and id(exc) not in seen:

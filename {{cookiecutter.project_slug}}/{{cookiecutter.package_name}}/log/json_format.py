@@ -1,5 +1,6 @@
 """One JSON object per log line, through python-json-logger."""
 
+import logging
 from datetime import UTC, datetime
 
 from pythonjsonlogger.json import JsonFormatter
@@ -22,12 +23,12 @@ JSON_FIELDS = (
 class JsonLineFormatter(JsonFormatter):
     """JSON_FIELDS, with the time in ISO 8601, UTC, with its offset."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(
             JSON_FIELDS,
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
         )
 
-    def formatTime(self, record, datefmt=None):
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         created = datetime.fromtimestamp(record.created, UTC)
         return created.isoformat(timespec="milliseconds")

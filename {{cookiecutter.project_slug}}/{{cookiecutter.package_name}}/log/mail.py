@@ -12,9 +12,14 @@ import socket
 import ssl
 import threading
 import traceback
+import weakref
 from email.message import EmailMessage
 from email.utils import formatdate
 from logging.handlers import SMTPHandler
+from types import TracebackType
+from typing import Any
+
+from flask import Flask
 
 from .background import BackgroundHandler
 from .context import escape_controls
@@ -36,7 +41,7 @@ User:           %(user)s
 """
 
 
-def build_mail_handler(app):
+def build_mail_handler(app: Flask) -> logging.Handler | None:
     config = app.config
     if not config["MAIL_SERVER"]:
         return None
@@ -69,10 +74,10 @@ def build_mail_handler(app):
     return handler
 
 
-def error_summary(record):
+def error_summary(record: logging.LogRecord) -> str:
     """One line naming the error: "ValueError: bad input", or the log message."""
     if record.exc_info and record.exc_info[1] is not None:
-        lines = traceback.format_exception_only(*record.exc_info[:2])
+        lines = traceback.format_exception_only(record.exc_info[1])
         summary = lines[-1] if lines else ""
     else:
         summary = record.getMessage()
@@ -83,7 +88,11 @@ def error_summary(record):
 class MailQueueHandler(BackgroundHandler):
     """Throttle identical errors, then queue the formatted mail for MailHandler."""
 
-    def __init__(self, target, *, throttle, limit, exit_wait):
+    target: "MailHandler"
+
+    def __init__(
+        self, target: "MailHandler", *, throttle: Throttle, limit: int, exit_wait: float
+    ) -> None:
         super().__init__(
             target,
             limit=limit,
@@ -93,7 +102,7 @@ class MailQueueHandler(BackgroundHandler):
         )
         self.throttle = throttle
 
-    def emit(self, record):
+    def emit(self, record: logging.LogRecord) -> None:
         held = self.throttle.allow(record)
         if held is None:
             return
@@ -106,7 +115,7 @@ class MailQueueHandler(BackgroundHandler):
         except Exception:
             self.handleError(record)
 
-    def describe_unsent(self, record):
+    def describe_unsent(self, record: logging.LogRecord) -> str:
         return f"unsent error mail: {self.target.getSubject(record)}\n{record.msg}"
 
 
@@ -116,16 +125,18 @@ class MailHandler(SMTPHandler):
     It receives records whose message is the finished mail body.
     """
 
-    def __init__(self, *, project_name, use_tls, use_ssl, **kwargs):
+    def __init__(
+        self, *, project_name: str, use_tls: bool, use_ssl: bool, **kwargs: Any
+    ) -> None:
         super().__init__(subject=project_name, secure=() if use_tls else None, **kwargs)
         self.project_name = project_name
         self.use_ssl = use_ssl
 
-    def getSubject(self, record):
+    def getSubject(self, record: logging.LogRecord) -> str:
         summary = getattr(record, "error_summary", None) or error_summary(record)
         return f"[{self.project_name}] {summary}"
 
-    def build_message(self, record):
+    def build_message(self, record: logging.LogRecord) -> EmailMessage:
         body = record.getMessage()
         suppressed = getattr(record, "suppressed", 0)
         if suppressed:
@@ -141,7 +152,7 @@ class MailHandler(SMTPHandler):
         message.set_content(body)
         return message
 
-    def deliver(self, record):
+    def deliver(self, record: logging.LogRecord) -> bool:
         """Send the mail, or report on stderr why it failed, with its text."""
         try:
             self.deliver_now(record)
@@ -149,7 +160,7 @@ class MailHandler(SMTPHandler):
             self.report_failure(record, exc)
         return True  # mailed or reported: a mail is not tried twice
 
-    def deliver_now(self, record):
+    def deliver_now(self, record: logging.LogRecord) -> None:
         """Send one mail now; raise what went wrong."""
         message = self.build_message(record)
         with Deadline(self.timeout) as deadline:
@@ -166,14 +177,14 @@ class MailHandler(SMTPHandler):
                     raise TimeoutError(f"no answer within {limit}") from exc
                 raise
 
-    def open_smtp(self, deadline):
-        host, port = self.mailhost, self.mailport
+    def open_smtp(self, deadline: "Deadline") -> smtplib.SMTP:
+        host, port = self.mailhost, self.mailport or 0  # 0: the default port
         if self.use_ssl:
             context = deadline.tls_context()
             return SMTPSSLWithDeadline(deadline, host, port, context=context)
         return SMTPWithDeadline(deadline, host, port)
 
-    def report_failure(self, record, exc):
+    def report_failure(self, record: logging.LogRecord, exc: Exception) -> None:
         """Say on stderr that this mail failed, and keep its text there."""
         warn(
             f"error mail via {self.mailhost}:{self.mailport} failed "
@@ -190,66 +201,78 @@ class Deadline:
     socket of the conversation is shut down, which ends any read or write at once.
     """
 
-    def __init__(self, seconds):
+    def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.timer = threading.Timer(seconds, self.expire)
         self.timer.daemon = True
         self.expired = False
-        self.sockets = []
+        self.sockets: list[socket.socket] = []
         self.lock = threading.Lock()
 
-    def __enter__(self):
+    def __enter__(self) -> "Deadline":
         self.timer.start()
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.timer.cancel()
 
-    def watch(self, sock):
+    def watch(self, sock: socket.socket) -> None:
         with self.lock:
             self.sockets.append(sock)
             expired = self.expired
         if expired:
             shut_down(sock)
 
-    def expire(self):
+    def expire(self) -> None:
         with self.lock:
             self.expired = True
             sockets = list(self.sockets)
         for sock in sockets:
             shut_down(sock)
 
-    def tls_context(self):
+    def tls_context(self) -> ssl.SSLContext:
         """A default TLS context whose sockets are watched from their handshake on."""
         context = ssl.create_default_context()
         context.sslsocket_class = WatchedSSLSocket
-        context.deadline = self
+        _deadlines[context] = self
         return context
 
 
-def shut_down(sock):
+def shut_down(sock: socket.socket) -> None:
     # OSError: already closed, or handed over to a TLS socket that is watched too.
     with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
 
 
+# The Deadline of each TLS context that Deadline.tls_context() made.
+_deadlines: weakref.WeakKeyDictionary[ssl.SSLContext, Deadline] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 class WatchedSSLSocket(ssl.SSLSocket):
     """A TLS socket that puts itself under its context's deadline before handshaking."""
 
-    def do_handshake(self, *args, **kwargs):
-        self.context.deadline.watch(self)
-        return super().do_handshake(*args, **kwargs)
+    def do_handshake(self, block: bool = False) -> None:
+        _deadlines[self.context].watch(self)
+        super().do_handshake(block)
 
 
 class SMTPWithDeadline(smtplib.SMTP):
     """An SMTP client that puts every socket it reads from under a Deadline."""
 
-    def __init__(self, deadline, *args, **kwargs):
+    def __init__(self, deadline: Deadline, host: str, port: int, **kwargs: Any) -> None:
         self.deadline = deadline
-        super().__init__(*args, timeout=deadline.seconds, **kwargs)
+        super().__init__(host, port, timeout=deadline.seconds, **kwargs)
 
-    def getreply(self):
-        self.deadline.watch(self.sock)
+    def getreply(self) -> tuple[int, bytes]:
+        if self.sock is not None:
+            self.deadline.watch(self.sock)
         return super().getreply()
 
 

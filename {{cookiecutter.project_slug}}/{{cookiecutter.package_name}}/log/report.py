@@ -11,17 +11,17 @@ class HandlerUnavailable(Exception):
     """A handler cannot start: init_logging warns once with this reason and goes on."""
 
 
-def warn(message):
+def warn(message: str) -> None:
     """A problem the operator should know about, even when every handler is broken."""
     write("WARNING", message)
 
 
-def note(message):
+def note(message: str) -> None:
     """Good news after a warning, such as a server that is reachable again."""
     write("NOTE", message)
 
 
-def write(kind, message):
+def write(kind: str, message: str) -> None:
     """One write per message, tagged with the process id.
 
     The workers of one server share stderr: their messages must not merge into each

@@ -19,17 +19,21 @@ import time
 from datetime import UTC, datetime
 from logging.handlers import SysLogHandler
 
+from flask import Flask
+
 from .background import BackgroundHandler
 from .formatters import line_formatter
 from .report import HandlerUnavailable, note, warn
 
 SOCKET_TYPES = {"udp": socket.SOCK_DGRAM, "tcp": socket.SOCK_STREAM}
+# A socket path, or (host, port)
+Address = str | tuple[str, int]
 # The structured data element that carries the request id. 32473 is the enterprise
 # number set aside for examples (RFC 5612); use your organisation's own if it has one.
 REQUEST_SD_ID = "request@32473"
 
 
-def build_syslog_handler(app):
+def build_syslog_handler(app: Flask) -> logging.Handler | None:
     config = app.config
     if not config["SYSLOG_ADDRESS"]:
         return None
@@ -67,7 +71,7 @@ def build_syslog_handler(app):
     return handler
 
 
-def parse_address(value):
+def parse_address(value: str) -> Address:
     """A socket path stays a path; 'host:port' and '[::1]:514' become (host, port)."""
     if value.startswith("/") or ":" not in value:
         return value
@@ -75,7 +79,7 @@ def parse_address(value):
     return (host.strip("[]"), int(port))
 
 
-def severity(levelno):
+def severity(levelno: int) -> int:
     """The syslog severity of a logging level (RFC 5424, section 6.2.1)."""
     if levelno >= logging.CRITICAL:
         return 2
@@ -88,11 +92,11 @@ def severity(levelno):
     return 7
 
 
-def sd_escape(value):
+def sd_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("]", "\\]")
 
 
-def printable_ascii(text, limit):
+def printable_ascii(text: str, limit: int) -> str:
     """RFC 5424 header fields: printable US-ASCII, no spaces, at most limit long."""
     kept = "".join(ch for ch in text if "!" <= ch <= "~")
     return kept[:limit] or "-"
@@ -109,22 +113,30 @@ class SyslogSender:
     # one warning per QUIET_PERIOD seconds is enough.
     QUIET_PERIOD = 60.0
 
-    def __init__(self, address, *, socktype, facility, app_name, timeout):
+    def __init__(
+        self,
+        address: Address,
+        *,
+        socktype: int,
+        facility: int,
+        app_name: str,
+        timeout: float,
+    ) -> None:
         self.address = address
         self.local = isinstance(address, str)
-        self.label = address if self.local else f"{address[0]}:{address[1]}"
+        self.label = address if isinstance(address, str) else "{}:{}".format(*address)
         self.socktype = socktype
         self.facility = facility
         self.app_name = printable_ascii(app_name, 48)
         self.hostname = printable_ascii(socket.gethostname(), 255)
         self.timeout = timeout
-        self.connection = None
-        self.connection_pid = None
-        self.down_since = None
+        self.connection: NetworkConnection | LocalConnection | None = None
+        self.connection_pid: int | None = None
+        self.down_since: float | None = None
         self.down_warned = False
-        self.last_warning = None
+        self.last_warning: float | None = None
 
-    def deliver(self, record):
+    def deliver(self, record: logging.LogRecord) -> bool:
         """Send record; return False when it should be tried again on a new
         connection (the collector is down, hung or restarting)."""
         try:
@@ -139,7 +151,7 @@ class SyslogSender:
         self.came_back()
         return True
 
-    def deliver_now(self, record):
+    def deliver_now(self, record: logging.LogRecord) -> None:
         """Send one record on a connection of its own (flask check-logging)."""
         connection = self.connect()
         try:
@@ -147,11 +159,11 @@ class SyslogSender:
         finally:
             connection.close()
 
-    def frame(self, record):
+    def frame(self, record: logging.LogRecord) -> bytes:
         priority = self.facility * 8 + severity(record.levelno)
         if self.local:
-            message = f"<{priority}>{self.app_name}[{record.process}]: {record.msg}"
-            return message.encode("utf-8", "replace")
+            short = f"<{priority}>{self.app_name}[{record.process}]: {record.msg}"
+            return short.encode("utf-8", "replace")
         stamp = datetime.fromtimestamp(record.created, UTC)
         request_id = getattr(record, "request_id", "-")
         data = "-"
@@ -165,29 +177,34 @@ class SyslogSender:
             return b"%d %s" % (len(message), message)
         return message
 
-    def send(self, data):
-        if self.connection_pid != os.getpid() or not self.connection.is_open():
+    def send(self, data: bytes) -> None:
+        connection = self.connection
+        if (
+            connection is None
+            or self.connection_pid != os.getpid()
+            or not connection.is_open()
+        ):
             # None yet, inherited from the parent of a fork, or closed by a
             # collector that restarted: what we wrote there would be lost.
             self.disconnect()
-            self.connection = self.connect()
+            connection = self.connection = self.connect()
             self.connection_pid = os.getpid()
-        self.connection.send(data)
+        connection.send(data)
 
-    def connect(self):
-        if self.local:
+    def connect(self) -> "NetworkConnection | LocalConnection":
+        if isinstance(self.address, str):
             return LocalConnection(self.address, self.timeout)
         return NetworkConnection(self.address, self.socktype, self.timeout)
 
-    def close(self):
+    def close(self) -> None:
         self.disconnect()
 
-    def disconnect(self):
+    def disconnect(self) -> None:
         if self.connection is not None:
             self.connection.close()
             self.connection = self.connection_pid = None
 
-    def went_down(self, exc):
+    def went_down(self, exc: OSError) -> None:
         if self.down_since is not None:
             return
         self.down_since = now = time.monotonic()
@@ -202,7 +219,7 @@ class SyslogSender:
                 "records wait in the queue and are sent when it is back"
             )
 
-    def came_back(self):
+    def came_back(self) -> None:
         if self.down_since is None:
             return
         if self.down_warned:
@@ -214,26 +231,27 @@ class SyslogSender:
 class NetworkConnection:
     """A TCP connection, or a UDP socket and its destination, with timeouts."""
 
-    def __init__(self, address, socktype, timeout):
+    def __init__(self, address: tuple[str, int], socktype: int, timeout: float) -> None:
         host, port = address
         self.stream = socktype == socket.SOCK_STREAM
         if self.stream:
             self.sock = socket.create_connection((host, port), timeout=timeout)
             return
         addresses = socket.getaddrinfo(host, port, 0, socktype)
-        family, _, _, _, self.destination = addresses[0]
+        family, _, _, _, destination = addresses[0]
+        self.destination = destination
         # Not connected: a UDP collector that is not listening is silent either way,
         # and a connected socket would report that on the next, unrelated send.
         self.sock = socket.socket(family, socktype)
         self.sock.settimeout(timeout)
 
-    def send(self, data):
+    def send(self, data: bytes) -> None:
         if self.stream:
             self.sock.sendall(data)
         else:
             self.sock.sendto(data, self.destination)
 
-    def is_open(self):
+    def is_open(self) -> bool:
         """False once a TCP collector has closed its end.
 
         A collector never writes to us, so anything to read means the end of the
@@ -252,14 +270,14 @@ class NetworkConnection:
         finally:
             self.sock.settimeout(timeout)
 
-    def close(self):
+    def close(self) -> None:
         self.sock.close()  # never shutdown(): the parent of a fork may share it
 
 
 class LocalConnection:
     """The local syslog socket (/dev/log): datagrams, or a stream where it is one."""
 
-    def __init__(self, path, timeout):
+    def __init__(self, path: str, timeout: float) -> None:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.settimeout(timeout)
         try:
@@ -272,14 +290,14 @@ class LocalConnection:
             self.sock.settimeout(timeout)
             self.sock.connect(path)
 
-    def send(self, data):
+    def send(self, data: bytes) -> None:
         if self.sock.type == socket.SOCK_STREAM:
             self.sock.sendall(data + b"\0")  # a stream needs a delimiter
         else:
             self.sock.send(data)
 
-    def is_open(self):
+    def is_open(self) -> bool:
         return True  # a datagram socket has nothing to check; send() tells
 
-    def close(self):
+    def close(self) -> None:
         self.sock.close()

@@ -1,7 +1,9 @@
 """One mail per error per window: a burst of the same failure is one mail, not 500."""
 
+import logging
 import threading
 import time
+from collections.abc import Callable, Hashable
 
 
 class Throttle:
@@ -13,13 +15,16 @@ class Throttle:
 
     MAX_KEYS = 4096
 
-    def __init__(self, window, clock=time.monotonic):
+    def __init__(
+        self, window: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.window = window
         self.clock = clock
-        self._seen = {}  # key -> (time of the last mail, records held back since)
+        # key -> (time of the last mail, records held back since)
+        self._seen: dict[Hashable, tuple[float, int]] = {}
         self._lock = threading.Lock()
 
-    def allow(self, record):
+    def allow(self, record: logging.LogRecord) -> int | None:
         if self.window <= 0:
             return 0
         key = throttle_key(record)
@@ -34,12 +39,12 @@ class Throttle:
             self._seen[key] = (now, 0)
         return held
 
-    def _forget_older_than(self, cutoff):
+    def _forget_older_than(self, cutoff: float) -> None:
         for key in [k for k, (last, _) in self._seen.items() if last < cutoff]:
             del self._seen[key]
 
 
-def throttle_key(record):
+def throttle_key(record: logging.LogRecord) -> Hashable:
     """The error's type and the place it was raised (the context filter put that
     place on the record), or the place and message of a record without one."""
     if record.exc_info:

@@ -4,5 +4,5 @@ from . import bp
 
 
 @bp.route("/")
-def index():
+def index() -> str:
     return render_template("main/index.html")
