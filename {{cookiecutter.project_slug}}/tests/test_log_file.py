@@ -103,6 +103,9 @@ def read_only_folder():
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+@pytest.mark.skipif(
+    not hasattr(os, "fork"), reason="needs os.fork: root runs it as nobody"
+)
 def test_read_only_folder_is_found_at_startup(read_only_folder):
     """The file handler opens its file lazily and keeps a lock file beside it: the
     check must find a folder it cannot write to before the first record does."""

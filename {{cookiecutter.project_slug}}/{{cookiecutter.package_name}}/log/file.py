@@ -6,10 +6,7 @@ workers writing one file neither lose nor interleave lines.
 
 import logging
 import os
-import sys
 import tempfile
-import threading
-import time
 from typing import Any
 
 {% if cookiecutter.file_rotation == "time" -%}
@@ -20,7 +17,7 @@ from concurrent_log_handler import ConcurrentRotatingFileHandler
 from flask import Config, Flask
 
 from .formatters import line_formatter
-from .report import HandlerUnavailable, warn
+from .report import HandlerUnavailable, ReportsFailures
 
 
 def build_file_handler(app: Flask) -> logging.Handler | None:
@@ -82,40 +79,10 @@ def open_log_file(path: str, config: Config) -> "LogFileHandler":
 {%- endif %}
 
 
-class LogFileHandler({% if cookiecutter.file_rotation == "time" %}ConcurrentTimedRotatingFileHandler{% else %}ConcurrentRotatingFileHandler{% endif %}):
-    """The rotating handler, reporting failed writes (a full disk, a deleted folder)
-    at most once a minute, with a count, instead of a traceback for every record."""
-
-    REPORT_INTERVAL = 60.0
+class LogFileHandler(ReportsFailures, {% if cookiecutter.file_rotation == "time" %}ConcurrentTimedRotatingFileHandler{% else %}ConcurrentRotatingFileHandler{% endif %}):
+    """The rotating handler, telling of failed writes (a full disk, a deleted folder)
+    at most once a minute, with a count."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.destination = self.baseFilename
-        self.failures = 0
-        self.last_report: float | None = None
-        self.failures_lock = threading.Lock()
-
-    def handleError(self, record: logging.LogRecord) -> None:
-        now = time.monotonic()
-        with self.failures_lock:
-            self.failures += 1
-            if self.last_report is not None and (
-                now - self.last_report < self.REPORT_INTERVAL
-            ):
-                return
-            failures, self.failures, self.last_report = self.failures, 0, now
-        self.report(failures, sys.exc_info()[1])
-
-    def report(self, failures: int, exc: BaseException | None = None) -> None:
-        reason = "" if exc is None else f" ({type(exc).__name__}: {exc})"
-        warn(
-            f"{failures} records could not be written to {self.baseFilename}{reason}; "
-            "the app goes on and tells again in a minute if writing still fails"
-        )
-
-    def close(self) -> None:
-        with self.failures_lock:
-            failures, self.failures = self.failures, 0
-        if failures:
-            self.report(failures)
-        super().close()

@@ -1,12 +1,21 @@
-"""The Windows event log, through pywin32 (installed on Windows only)."""
+"""The Windows event log, through pywin32 (installed on Windows only).
 
+The handler registers the app name as a source of the Application log, which needs
+administrator rights. Without them Python's NTEventLogHandler lets the refusal pass
+and writes its events anyway: an administrator registers the source once, and the app
+then runs under any account (see the README's checklist).
+"""
+
+import logging
 from logging.handlers import NTEventLogHandler
 
+from flask import Flask
+
 from .formatters import TextFormatter
-from .report import HandlerUnavailable
+from .report import HandlerUnavailable, ReportsFailures
 
 
-def build_nt_eventlog_handler(app):
+def build_nt_eventlog_handler(app: Flask) -> logging.Handler | None:
     appname = app.config["NT_EVENTLOG_APPNAME"]
     if not appname:
         return None
@@ -15,11 +24,40 @@ def build_nt_eventlog_handler(app):
     except ImportError:
         raise HandlerUnavailable("it needs Windows and pywin32") from None
     try:
-        handler = NTEventLogHandler(appname)
+        handler = EventLogHandler(appname)
     except Exception as exc:
-        raise HandlerUnavailable(f"cannot register {appname!r} ({exc})") from exc
+        raise HandlerUnavailable(
+            f"cannot register {appname!r} as an event source: {exc}"
+        ) from exc
     handler.name = "nteventlog"
-    handler.destination = f"source {appname!r}"
     # Always text: the Event Viewer shows a message as text, not as JSON.
-    handler.setFormatter(TextFormatter())
+    handler.setFormatter(EventTextFormatter())
     return handler
+
+
+class EventTextFormatter(TextFormatter):
+    """The text log line, cut to the length Windows accepts for one event.
+
+    A longer text would be refused and the record lost. What is cut is the middle:
+    the request comes first and the exception last, and both stay.
+    """
+
+    MAX_CHARS = 31839
+    CUT = "\n[... too long for one event: the middle is left out ...]\n"
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        if len(text) <= self.MAX_CHARS:
+            return text
+        head = (self.MAX_CHARS - len(self.CUT)) // 2
+        tail = self.MAX_CHARS - len(self.CUT) - head
+        return text[:head] + self.CUT + text[-tail:]
+
+
+class EventLogHandler(ReportsFailures, NTEventLogHandler):
+    """NTEventLogHandler, telling of events it cannot write (the Event Log service
+    stopped, say) at most once a minute, with a count."""
+
+    def __init__(self, appname: str) -> None:
+        super().__init__(appname)
+        self.destination = f"the event log (source {appname!r})"
