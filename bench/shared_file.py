@@ -57,6 +57,7 @@ def boom(number):
 """
 
 RECORD_START = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ", re.M)
+OUTSIDE_A_REQUEST = " [- - - -] "
 HEAD_ID = re.compile(r"\[(bench-\d+) ")
 LAST_LINE = re.compile(r"RuntimeError: bench failure (\d+)\s*$")
 
@@ -104,6 +105,8 @@ def count_records(directory):
             continue  # empty, as a file just rotated in is
         for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
             record = text[begin:end]
+            if OUTSIDE_A_REQUEST in record.partition("\n")[0]:
+                continue  # each worker's startup line, not one of ours
             head, last = HEAD_ID.search(record), LAST_LINE.search(record)
             if head and last and head.group(1) == f"bench-{int(last.group(1)):05d}":
                 found.add(head.group(1))

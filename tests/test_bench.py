@@ -202,6 +202,11 @@ def test_record_counter_finds_whole_records_and_flags_broken_ones(tmp_path):
     (tmp_path / "app.log.1").write_text(RECORD)
     (tmp_path / "app.log.2").write_text("RuntimeError: bench failure 8\n")  # a tail
     (tmp_path / "app.log.3").write_text(RECORD.replace("failure 7", "failure 9"))
+    startup = (
+        "2026-01-02 03:04:05,001 INFO my_flask_app [- - - -] my_flask_app started "
+        "in production; logging to file (app.log) [in __init__.py:60]\n"
+    )
+    (tmp_path / "app.log.4").write_text(startup + RECORD)  # not counted either way
     found, broken = count_records(tmp_path)
     assert found == {"bench-00007"}
     assert broken == 2

@@ -12,7 +12,8 @@ from gunicorn import glogging
 from {{ cookiecutter.package_name }}.config import settings_for
 {% endif -%}
 from {{ cookiecutter.package_name }}.log.console import StderrHandler
-from {{ cookiecutter.package_name }}.log.context import RequestContextFilter, escape_controls
+from {{ cookiecutter.package_name }}.log.context import RequestContextFilter
+from {{ cookiecutter.package_name }}.log.escape import escape_controls
 from {{ cookiecutter.package_name }}.log.formatters import server_formatter
 
 # Worker processes: WEB_CONCURRENCY, else two per CPU core plus one.

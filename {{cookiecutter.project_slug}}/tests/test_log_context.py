@@ -4,11 +4,8 @@ import sys
 import pytest
 from flask import g
 
-from {{ cookiecutter.package_name }}.log.context import (
-    CONTEXT_FIELDS,
-    RequestContextFilter,
-    escape_controls,
-)
+from {{ cookiecutter.package_name }}.log.context import CONTEXT_FIELDS, RequestContextFilter
+from {{ cookiecutter.package_name }}.log.escape import escape_controls
 from {{ cookiecutter.package_name }}.log.formatters import TextFormatter
 
 

@@ -1,69 +1,76 @@
-"""What every record carries: the request it belongs to, and where its error was raised.
+"""What every record carries: its request, where its error was raised, its traceback.
 
-Safe anywhere (outside a request the fields read "-"), and never able to forge a line.
+Safe anywhere (outside a request the fields read "-"), never able to forge a line,
+and worked out once per record, however many handlers there are.
 """
 
 import logging
 import os
-import re
 
 from flask import g, has_request_context, request
 
 from ..request_id import get_request_id
+from .escape import escape_controls
+from .tracebacks import format_traceback
 
 CONTEXT_FIELDS = ("request_id", "method", "path", "remote_addr", "user")
-
-# Characters that could end a log line, hide text or reorder it on screen: C0 and C1
-# controls, DEL, the Unicode line separators and the bidirectional controls.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_ESCAPES = {code: f"\\x{code:02x}" for code in [*range(32), *range(0x7F, 0xA0)]}
-_ESCAPES.update({ord("\t"): "\\t", ord("\n"): "\\n", ord("\r"): "\\r"})
-_ESCAPES.update(
-    {code: f"\\u{code:04x}" for code in [0x2028, 0x2029, *range(0x202A, 0x202F)]}
-)
-_ESCAPES.update({code: f"\\u{code:04x}" for code in range(0x2066, 0x206A)})
-
-
-def escape_controls(text: object) -> str:
-    """Make text safe to put on one log line or in a message header."""
-    text = str(text)
-    if _UNSAFE.search(text) is None:  # nearly always: skip the translation
-        return text
-    return text.translate(_ESCAPES)
+NO_REQUEST = ("-", "-", "-", "-")
+ENVIRON_KEY = f"{__name__}.request_values"
 
 
 class RequestContextFilter(logging.Filter):
-    """Add the request's fields, and the place an exception was raised, to records.
+    """Add the request's fields, the place an exception was raised and its traceback
+    to records.
 
     Request fields: request_id, method, path, remote_addr and user ("-" outside a
     request). A record with an exception gets the file, line and function where it
     was raised as its pathname, lineno and funcName, so every handler names the bug
-    rather than the logging call inside Flask.
+    rather than the logging call inside Flask; and its traceback as exc_text, which
+    every formatter then uses instead of formatting it again.
 
     It filters nothing out. Attached to every handler, so records from other
-    libraries' loggers get the fields too; the work is done once per record.
+    libraries' loggers get the fields too.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "_request_context", False):
             return True  # another handler's filter got here first
-        if has_request_context():
-            user = g.get("user")
-            values: tuple[str, ...] = (
+        values = (*request_values(), user_value())
+        for field, value in zip(CONTEXT_FIELDS, values, strict=True):
+            if not hasattr(record, field):  # a value passed in `extra` wins
+                setattr(record, field, value)
+        if record.exc_info and record.exc_info[1] is not None:
+            set_raise_site(record)
+            if not record.exc_text:
+                record.exc_text = format_traceback(record.exc_info[1])
+        record._request_context = True
+        return True
+
+
+def request_values() -> tuple[str, ...]:
+    """The request id, method, path and client address, escaped; worked out once
+    per request and kept in its WSGI environment."""
+    if not has_request_context():
+        return NO_REQUEST
+    values: tuple[str, ...] | None = request.environ.get(ENVIRON_KEY)
+    if values is None:
+        values = tuple(
+            escape_controls(value)
+            for value in (
                 get_request_id(),
                 request.method,
                 request.path,
                 request.remote_addr or "-",
-                "-" if user is None else user,
             )
-        else:
-            values = ("-",) * len(CONTEXT_FIELDS)
-        for field, value in zip(CONTEXT_FIELDS, values, strict=True):
-            if not hasattr(record, field):  # a value passed in `extra` wins
-                setattr(record, field, escape_controls(value))
-        set_raise_site(record)
-        record._request_context = True
-        return True
+        )
+        request.environ[ENVIRON_KEY] = values
+    return values
+
+
+def user_value() -> str:
+    """The signed-in user, if the app puts one on g.user (it may change mid-request)."""
+    user = g.get("user") if has_request_context() else None
+    return "-" if user is None else escape_controls(user)
 
 
 def set_raise_site(record: logging.LogRecord) -> None:

@@ -1,14 +1,13 @@
 """The log line formats, and the one place that picks which every handler uses."""
 
 import logging
-import traceback
-from collections.abc import Iterator
 from types import TracebackType
 
-from .context import escape_controls
+from .escape import escape_controls
 {%- if cookiecutter.log_format == "json" %}
 from .json_format import JsonLineFormatter
 {%- endif %}
+from .tracebacks import format_traceback
 
 LINE_FORMAT = (
     "%(asctime)s %(levelname)s %(name)s "
@@ -45,9 +44,9 @@ def server_formatter() -> logging.Formatter:
 class TextFormatter(logging.Formatter):
     """LINE_FORMAT with control characters in the message escaped.
 
-    A traceback still follows on its own lines, as usual, but the exception messages
-    inside it are escaped too: request data cannot start a line that looks like a
-    record.
+    A traceback still follows on its own lines, as usual, with the exception
+    messages inside it escaped too (see tracebacks.py): request data cannot start a
+    line that looks like a record.
     """
 
     def __init__(self, fmt: str = LINE_FORMAT) -> None:
@@ -57,27 +56,4 @@ class TextFormatter(logging.Formatter):
         return escape_controls(super().formatMessage(record))
 
     def formatException(self, ei: ExcInfo) -> str:
-        text = super().formatException(ei)
-        for exc in exception_chain(ei[1]):
-            if needs_escaping(exc):
-                only = "".join(traceback.format_exception_only(type(exc), exc))
-                only = only.rstrip("\n")
-                text = text.replace(only, escape_controls(only))
-        return text
-
-
-def needs_escaping(exc: BaseException) -> bool:
-    try:
-        message = str(exc)
-    except Exception:
-        return False  # the traceback module prints a placeholder instead
-    return escape_controls(message) != message
-
-
-def exception_chain(exc: BaseException | None) -> Iterator[BaseException]:
-    """The exception and those it was raised from or during, each once."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        yield exc
-        exc = exc.__cause__ or exc.__context__
+        return "" if ei[1] is None else format_traceback(ei[1])

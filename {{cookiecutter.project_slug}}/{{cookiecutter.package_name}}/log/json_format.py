@@ -2,8 +2,11 @@
 
 import logging
 from datetime import UTC, datetime
+from types import TracebackType
 
 from pythonjsonlogger.json import JsonFormatter
+
+from .tracebacks import format_traceback
 
 JSON_FIELDS = (
     "asctime",
@@ -28,6 +31,20 @@ class JsonLineFormatter(JsonFormatter):
             JSON_FIELDS,
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
         )
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info and record.exc_text:
+            # The traceback is formatted already (see context.py): python-json-logger
+            # would format it again, unless the record it sees has none to format.
+            record = logging.makeLogRecord({**record.__dict__, "exc_info": None})
+        return super().format(record)
+
+    def formatException(
+        self,
+        ei: tuple[type[BaseException], BaseException, TracebackType | None]
+        | tuple[None, None, None],
+    ) -> str:
+        return "" if ei[1] is None else format_traceback(ei[1])
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         created = datetime.fromtimestamp(record.created, UTC)

@@ -22,7 +22,7 @@ from typing import Any
 from flask import Flask
 
 from .background import BackgroundHandler
-from .context import escape_controls
+from .escape import escape_controls
 from .report import HandlerUnavailable, warn
 from .throttle import Throttle
 
