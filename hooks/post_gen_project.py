@@ -109,12 +109,17 @@ def write_dotenv(root):
     return True
 
 
-def next_steps(context):
+def next_steps(context, platform=sys.platform):
+    """What to type next, in the shell of the platform the bake ran on."""
     slug = context["project_slug"]
+    if platform == "win32":  # PowerShell
+        setup = "python -m venv .venv; .venv\\Scripts\\Activate.ps1\n"
+    else:
+        setup = "python -m venv .venv && . .venv/bin/activate\n"
     return (
         f"\nCreated {slug}. Next steps:\n\n"
         f"    cd {slug}\n"
-        "    python -m venv .venv && . .venv/bin/activate\n"
+        f"    {setup}"
         '    pip install -e ".[dev]"\n'
         "    pytest            # the generated tests\n"
         "    flask run         # http://127.0.0.1:5000 in development mode\n"

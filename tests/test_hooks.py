@@ -143,6 +143,15 @@ def test_next_steps_name_the_project():
     assert 'pip install -e ".[dev]"' in steps
 
 
+def test_next_steps_fit_the_platform():
+    posix = post.next_steps({"project_slug": "shop"}, platform="linux")
+    windows = post.next_steps({"project_slug": "shop"}, platform="win32")
+    assert ". .venv/bin/activate" in posix
+    assert ".venv\\Scripts\\Activate.ps1" in windows
+    assert "&&" not in windows  # Windows PowerShell 5 has no &&
+    assert "/bin/" not in windows
+
+
 @pytest.mark.parametrize(
     ("answer", "question"),
     [
