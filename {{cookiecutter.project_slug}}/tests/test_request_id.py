@@ -88,3 +88,23 @@ def test_a_later_traceparent_version_may_carry_more_fields(client):
     traceparent = f"01-{TRACE_ID}-00f067aa0ba902b7-01-future-field"
     response = client.get("/", headers={"traceparent": traceparent})
     assert response.headers["X-Request-ID"] == TRACE_ID
+
+
+def test_every_response_has_exactly_one_id_the_requests(app, client):
+    @app.route("/own-id")
+    def own_id():
+        return "set by the view", 200, {"X-Request-ID": "from-the-view"}
+
+    response = client.get("/own-id", headers={"X-Request-ID": "from-the-caller"})
+    assert response.headers.getlist("X-Request-ID") == ["from-the-caller"]
+
+
+def test_the_id_in_the_log_is_the_one_on_the_response(app, client, log_records):
+    @app.route("/logs")
+    def logs():
+        app.logger.warning("inside")
+        return "ok"
+
+    response = client.get("/logs")
+    (record,) = [r for r in log_records if r.getMessage() == "inside"]
+    assert record.request_id == response.headers["X-Request-ID"]
