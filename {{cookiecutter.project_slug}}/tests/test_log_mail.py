@@ -326,7 +326,7 @@ def test_mail_is_off_without_admins(capsys):
 
 EXIT_SCRIPT = textwrap.dedent(
     """
-    import sys
+    import atexit, sys
     from {{ cookiecutter.package_name }} import create_app
 
     app = create_app(
@@ -339,19 +339,35 @@ EXIT_SCRIPT = textwrap.dedent(
     )
     with app.app_context():
         app.logger.error("queued at exit")
+    if "--log-during-exit" in sys.argv:
+        # Runs at exit, before the mail's own exit handler (registered earlier).
+        atexit.register(app.logger.error, "logged during exit")
     """
 )
 
 
-def run_and_exit(port, exit_wait):
+def run_and_exit(port, exit_wait, *options):
     return subprocess.run(  # noqa: S603
-        [sys.executable, "-c", EXIT_SCRIPT, str(port), str(exit_wait)],
+        [sys.executable, "-c", EXIT_SCRIPT, str(port), str(exit_wait), *options],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
         timeout=60,  # under MAIL_TIMEOUT: exit must not wait for the server
         check=False,
     )
+
+
+def test_mail_logged_while_the_interpreter_exits_is_delivered(slow_inbox):
+    """Python 3.12 and later start no thread at exit: the mail goes out anyway."""
+    result = run_and_exit(slow_inbox.port, 10, "--log-during-exit")
+    assert result.returncode == 0, result.stderr
+    subjects = sorted(m["Subject"] for m in slow_inbox.messages)
+    assert [s.split("] ")[1] for s in subjects] == [
+        "logged during exit",
+        "queued at exit",
+    ]
+    assert "unsent" not in result.stderr
+    assert "Logging error" not in result.stderr
 
 
 def test_queued_mail_is_delivered_at_exit(slow_inbox):

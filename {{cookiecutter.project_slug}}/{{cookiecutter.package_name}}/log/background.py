@@ -182,7 +182,12 @@ class BackgroundHandler(QueueHandler):
         _every_handler.add(self)
 
     def enqueue(self, record: logging.LogRecord) -> None:
-        self.start()
+        if not self.start():
+            # The interpreter is shutting down and starts no thread: deliver here,
+            # once, as the exit would.
+            if not self.target.deliver(record):
+                self.report_unsent([record])
+            return
         if not self.queue.offer(record) and not self.warned_full:
             self.warned_full = True  # once: the sending thread reports the counts
             warn(
@@ -190,22 +195,30 @@ class BackgroundHandler(QueueHandler):
                 "more are dropped and counted"
             )
 
-    def start(self) -> None:
-        """Start the sending thread, once per process (again in a forked child)."""
+    def start(self) -> bool:
+        """Start the sending thread, once per process (again in a forked child).
+
+        False when no thread can start: the interpreter is shutting down.
+        """
         if self.pid == os.getpid():
-            return
+            return True
         with self.start_lock:
             if self.pid == os.getpid():
-                return
+                return True
             if self.pid is not None:
                 # A forked child starts from a fresh queue: the parent's may hold
                 # records that the parent sends, and locks held by its threads.
                 self.queue = DeliveryQueue(self.queue.limit)
                 self.warned_full = False
-            self.thread = DeliveryThread(self.queue, self)
-            self.thread.start()
+            thread = DeliveryThread(self.queue, self)
+            try:
+                thread.start()
+            except RuntimeError:  # "can't create new thread at interpreter shutdown"
+                return False
+            self.thread = thread
             self.pid = os.getpid()
             _running.add(self)
+        return True
 
     def check(self, record: logging.LogRecord) -> Exception | None:
         """Deliver record now, on this thread; return what went wrong, or None."""

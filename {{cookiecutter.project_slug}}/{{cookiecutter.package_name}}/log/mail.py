@@ -210,7 +210,10 @@ class Deadline:
         self.lock = threading.Lock()
 
     def __enter__(self) -> "Deadline":
-        self.timer.start()
+        # RuntimeError: the interpreter is shutting down and starts no thread. The
+        # exit's own wait (MAIL_EXIT_WAIT) bounds the conversation then.
+        with contextlib.suppress(RuntimeError):
+            self.timer.start()
         return self
 
     def __exit__(
