@@ -156,3 +156,19 @@ def test_documented_defaults_are_the_real_ones(bake, answers):
     if answers["use_smtp_handler"]:  # every recipient, not only the first
         admins = documented[".env.example"]["ADMINS"]
         assert admins == ["ops@example.com", "dev@example.com"]
+
+
+@pytest.mark.parametrize("event_log", [True, False], ids=["event log", "no event log"])
+def test_windows_users_get_powershell_commands(bake, event_log):
+    """Every README has a Windows section, first when the event log is chosen, that
+    goes from install to a served page without a POSIX command."""
+    readme = (bake(use_nt_eventlog_handler=event_log) / "README.md").read_text()
+    headings = re.findall(r"^## (.+)$", readme, re.M)
+    windows = headings.index("On Windows")
+    assert (windows < headings.index("Quick start")) is event_log
+    section = readme.split("## On Windows", 1)[1].split("\n## ", 1)[0]
+    assert "waitress-serve --listen=127.0.0.1:8000 wsgi:app" in section
+    assert ".venv\\Scripts\\Activate.ps1" in section
+    assert "$env:FLASK_SECRET_KEY" in section
+    for posix in ("export ", "source .", ". .venv/bin/activate", "&&", "/bin/"):
+        assert posix not in section, posix

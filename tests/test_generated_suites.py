@@ -1,9 +1,11 @@
-"""Run each distinct generated project's own test suite."""
+"""Run each distinct generated project's own test suite, and its type check."""
 
 import os
 import sys
 
 import pytest
+
+from harness.bake import BIN
 
 from .combinations import combination_id, distinct_projects
 from .conftest import run
@@ -23,8 +25,15 @@ def failure_report(result):
     return "\n".join(keep[:80]) + "\n" + result.stderr[-2000:]
 
 
+@pytest.fixture(scope="session")
+def mypy_cache(tmp_path_factory):
+    """One mypy cache per test worker: what every project shares (Flask, SQLAlchemy)
+    is checked once, and no two processes write one cache."""
+    return tmp_path_factory.mktemp("mypy-cache")
+
+
 @pytest.mark.parametrize("answers", distinct_projects(), ids=combination_id)
-def test_generated_suite_passes(bake, answers):
+def test_generated_suite_passes(bake, answers, mypy_cache):
     project = bake(**answers)
     # This environment holds every dependency a generated project can have; the
     # project itself is imported from its directory (python -m puts it on the path).
@@ -36,3 +45,6 @@ def test_generated_suite_passes(bake, answers):
     assert result.returncode == 0, failure_report(result)
     assert " passed" in result.stdout
     assert "Required test coverage of 90" in result.stdout
+    # The project's own [tool.mypy] settings (strict), as its CI runs them.
+    types = run([BIN / "mypy", "--cache-dir", mypy_cache], cwd=project)
+    assert types.returncode == 0, types.stdout + types.stderr
