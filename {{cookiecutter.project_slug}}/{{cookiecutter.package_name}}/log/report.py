@@ -38,7 +38,7 @@ def write(kind: str, message: str) -> None:
 
 
 class ReportsFailures(logging.Handler):
-    """Mixed into a handler that writes locally (a file, the event log): a record it
+    """Mixed into a handler that writes locally (to a file, say): a record it
     cannot write is counted, and the count is told on stderr at most once per
     REPORT_INTERVAL seconds, instead of logging's traceback for every record."""
 

@@ -3,9 +3,9 @@
 Python 3.11 and later underline the failing part of each line with ^^^^ markers. To
 draw them, the traceback module walks each frame's bytecode to find its position
 and compiles the source line again: on a Flask traceback of 13 frames that costs
-about 0.2 ms, more than everything else logging an error does. The log and the mail
-leave the markers out. Every frame still shows its file, line, function and source
-line, as Python did before 3.11.
+about 0.2 ms, more than everything else logging an error does. Every handler gets
+the traceback without them. Every frame still shows its file, line, function and
+source line, as Python did before 3.11.
 """
 
 import traceback
