@@ -17,40 +17,38 @@ from .common import SECRET_KEY, Table, alternate, ratios, spread, times
 from .load import client_name, run_load
 from .peers import MailServer, Peer
 
-BARE_APP = """\
+# The same two routes on both apps: a trivial one and one that raises.
+ROUTES = """
+
+
+@app.route("/ping")
+def ping():
+    return "pong"
+
+
+@app.route("/boom")
+def boom():
+    raise RuntimeError("benchmark failure")
+"""
+
+BARE_APP = (
+    """\
 import os
 
 from flask import Flask
 
 app = Flask("bare")
-app.config["SECRET_KEY"] = os.environ["FLASK_SECRET_KEY"]
+app.config["SECRET_KEY"] = os.environ["FLASK_SECRET_KEY"]"""
+    + ROUTES
+)
 
-
-@app.route("/ping")
-def ping():
-    return "pong"
-
-
-@app.route("/boom")
-def boom():
-    raise RuntimeError("benchmark failure")
-"""
-
-GENERATED_APP = """\
+GENERATED_APP = (
+    """\
 from my_flask_app import create_app
 
-app = create_app()
-
-
-@app.route("/ping")
-def ping():
-    return "pong"
-
-
-@app.route("/boom")
-def boom():
-    raise RuntimeError("benchmark failure")
-"""
+app = create_app()"""
+    + ROUTES
+)
 
 
 class Rounds:

@@ -1,9 +1,24 @@
+import os
+import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from harness.bake import TEMPLATE
+from harness.servers import Inbox
+
+
+@pytest.fixture(scope="session")
+def windows_peers():
+    """(SMTP inbox, UDP syslog collector) on 127.0.0.1, shared by a worker's tests:
+    the peers of each project's start without fork (test_windows.py)."""
+    inbox = Inbox().start()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.setblocking(False)
+        yield inbox, sock
+    inbox.stop()
 
 
 @pytest.fixture
@@ -60,3 +75,23 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(f"{'drill':<40} {'/ ms':>8} {'/boom ms':>9}")
     for drill, root, boom in sorted(rows):
         terminalreporter.write_line(f"{drill:<40} {root:>8.1f} {boom:>9.1f}")
+
+
+def suite_env():
+    env = dict(os.environ)
+    for name in [k for k in env if k.startswith("FLASK_")]:
+        del env[name]
+    return env
+
+
+def failure_report(result):
+    """The failing tests' own messages, without pages of captured log."""
+    lines = result.stdout.splitlines()
+    keep = [line for line in lines if line.startswith(("E ", "FAILED", "ERROR", ">"))]
+    return "\n".join(keep[:80]) + "\n" + result.stderr[-2000:]
+
+
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto`: two workers per core. The tests mostly wait on servers and on
+    subprocesses, so one per core would leave the cores idle half the time."""
+    return 2 * (os.cpu_count() or 1)

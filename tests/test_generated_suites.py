@@ -1,6 +1,6 @@
-"""Run each distinct generated project's own test suite, and its type check."""
+"""Run each distinct generated project's own test suite and type check, and start it
+where fork does not exist, as on Windows (see test_windows.py)."""
 
-import os
 import sys
 
 import pytest
@@ -8,21 +8,8 @@ import pytest
 from harness.bake import BIN
 
 from .combinations import combination_id, distinct_projects
-from .conftest import run
-
-
-def suite_env():
-    env = dict(os.environ)
-    for name in [k for k in env if k.startswith("FLASK_")]:
-        del env[name]
-    return env
-
-
-def failure_report(result):
-    """The failing tests' own messages, without pages of captured log."""
-    lines = result.stdout.splitlines()
-    keep = [line for line in lines if line.startswith(("E ", "FAILED", "ERROR", ">"))]
-    return "\n".join(keep[:80]) + "\n" + result.stderr[-2000:]
+from .conftest import failure_report, run, suite_env
+from .test_windows import starts_without_fork
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +20,8 @@ def mypy_cache(tmp_path_factory):
 
 
 @pytest.mark.parametrize("answers", distinct_projects(), ids=combination_id)
-def test_generated_suite_passes(bake, answers, mypy_cache):
+def test_generated_project_passes(bake, answers, mypy_cache, tmp_path, windows_peers):
+    """Its own suite, its type check, and a start where fork does not exist."""
     project = bake(**answers)
     # This environment holds every dependency a generated project can have; the
     # project itself is imported from its directory (python -m puts it on the path).
@@ -48,3 +36,4 @@ def test_generated_suite_passes(bake, answers, mypy_cache):
     # The project's own [tool.mypy] settings (strict), as its CI runs them.
     types = run([BIN / "mypy", "--cache-dir", mypy_cache], cwd=project)
     assert types.returncode == 0, types.stdout + types.stderr
+    starts_without_fork(project, answers, tmp_path, *windows_peers)

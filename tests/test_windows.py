@@ -4,21 +4,17 @@ Windows has no os.fork, os.register_at_fork or os.forkpty; these tests remove th
 before anything imports the generated package (harness/windows.py). The all-options
 project's own suite must pass, with only the tests that need fork skipped; and every
 distinct project must import, start in each configuration, and deliver an error
-through each of its handlers, background threads included.
+through each of its handlers, background threads included (starts_without_fork,
+which test_generated_suites.py runs on each project it bakes).
 """
 
 import re
-import socket
 import uuid
 
-import pytest
-
-from harness.servers import Inbox, wait_for
+from harness.servers import wait_for
 from harness.windows import pytest_without_fork, python_without_fork
 
-from .combinations import combination_id, distinct_projects
-from .conftest import run
-from .test_generated_suites import failure_report, suite_env
+from .conftest import failure_report, run, suite_env
 
 ALL_OPTIONS = {
     "use_smtp_handler": True,
@@ -81,21 +77,6 @@ print("started", token)
 CONFIGURATIONS = ("development", "testing", "production")
 
 
-@pytest.fixture(scope="module")
-def inbox():
-    inbox = Inbox().start()
-    yield inbox
-    inbox.stop()
-
-
-@pytest.fixture(scope="module")
-def syslog_collector():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.setblocking(False)
-        yield sock
-
-
 def received(sock, limit=1000):
     """The datagrams waiting on sock (at most limit), decoded."""
     datagrams = []
@@ -131,11 +112,9 @@ def windows_env(tmp_path, inbox, syslog_collector):
     return env
 
 
-@pytest.mark.parametrize("answers", distinct_projects(), ids=combination_id)
-def test_every_project_starts_without_fork(
-    bake, answers, tmp_path, inbox, syslog_collector
-):
-    project = bake(**answers)
+def starts_without_fork(project, answers, tmp_path, inbox, syslog_collector):
+    """Start every configuration of the baked project where fork does not exist,
+    fail a request in each, and check that the error reached every handler."""
     token = f"win-{uuid.uuid4().hex[:12]}"
     received(syslog_collector)  # what earlier tests left
     result = run(

@@ -357,11 +357,11 @@ def run_and_exit(port, exit_wait, *options):
     )
 
 
-def test_mail_logged_while_the_interpreter_exits_is_delivered(slow_inbox):
+def test_mail_logged_while_the_interpreter_exits_is_delivered(inbox):
     """Python 3.12 and later start no thread at exit: the mail goes out anyway."""
-    result = run_and_exit(slow_inbox.port, 10, "--log-during-exit")
+    result = run_and_exit(inbox.port, 10, "--log-during-exit")
     assert result.returncode == 0, result.stderr
-    subjects = sorted(m["Subject"] for m in slow_inbox.messages)
+    subjects = sorted(m["Subject"] for m in inbox.messages)
     assert [s.split("] ")[1] for s in subjects] == [
         "logged during exit",
         "queued at exit",
@@ -476,11 +476,11 @@ def tarpit():
 
 
 def test_mail_timeout_bounds_the_whole_conversation(tarpit):
-    app = mail_app(tarpit.port, MAIL_TIMEOUT=1)
+    app = mail_app(tarpit.port, MAIL_TIMEOUT=0.4)
     started = time.monotonic()
     result = app.test_cli_runner().invoke(args=["check-logging"])
     elapsed = time.monotonic() - started
-    assert "mail: FAILED: TimeoutError: no answer within MAIL_TIMEOUT=1s" in (
+    assert "mail: FAILED: TimeoutError: no answer within MAIL_TIMEOUT=0.4s" in (
         result.output
     )
     assert result.exit_code == 1
@@ -488,7 +488,7 @@ def test_mail_timeout_bounds_the_whole_conversation(tarpit):
 
 
 def test_a_tarpit_mail_server_is_reported_and_the_next_mail_goes_out(tarpit, capsys):
-    app = mail_app(tarpit.port, MAIL_TIMEOUT=1)
+    app = mail_app(tarpit.port, MAIL_TIMEOUT=0.4)
     assert app.test_client().get("/boom").status_code == 500
-    err = wait_for_stderr(capsys, "no answer within MAIL_TIMEOUT=1s")
+    err = wait_for_stderr(capsys, "no answer within MAIL_TIMEOUT=0.4s")
     assert "the ledger is unbalanced" in err  # the mail's text is not lost

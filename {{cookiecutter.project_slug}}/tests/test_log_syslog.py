@@ -23,7 +23,7 @@ RFC5424 = re.compile(
 
 def syslog_app(address, **overrides):
     return failing_app(
-        "syslog test failure", SYSLOG_ADDRESS=address, SYSLOG_TIMEOUT=1, **overrides
+        "syslog test failure", SYSLOG_ADDRESS=address, SYSLOG_TIMEOUT=0.3, **overrides
     )
 
 
