@@ -44,10 +44,18 @@ def add_demo_routes(app, project):
     importlib.import_module("my_flask_app.orders").register(app)
 
 
-def first_record(text):
-    """The first record of a text log: its head line and the traceback below it."""
+def error_record(text):
+    """The first ERROR record of a text log: its head line and the traceback below it
+    (production logs a startup line first)."""
     starts = [m.start() for m in re.finditer(r"^\d{4}-\d\d-\d\d ", text, re.M)]
-    return text[: starts[1]] if len(starts) > 1 else text
+    records = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+    return next(record for record in records if " ERROR " in record.partition("\n")[0])
+
+
+def error_object(text):
+    """The first ERROR object of a JSON log, indented."""
+    objects = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return json.dumps(next(o for o in objects if o["level"] == "ERROR"), indent=2)
 
 
 def get(url, accept="text/html"):
@@ -111,7 +119,7 @@ def serve_and_capture(inbox, log_dir):
         headers = "".join(f"{k}: {message[k]}\n" for k in ("From", "To", "Subject"))
         samples["mail"] = tidy(headers + "\n" + message.get_content(), project)
         samples["text"] = tidy(
-            first_record((log_dir / "text.log").read_text()), project
+            error_record((log_dir / "text.log").read_text()), project
         )
     with baked_package(log_format="json") as (package, project), quiet_stderr():
         app = package.create_app(
@@ -122,8 +130,9 @@ def serve_and_capture(inbox, log_dir):
         add_demo_routes(app, project)
         client = app.test_client()
         client.get("/orders/42/refund", headers={"X-Request-ID": "demo-7f3a9c"})
-        samples["json"] = tidy((log_dir / "json.log").read_text(), project)
-        samples["json"] = json.dumps(json.loads(samples["json"]), indent=2)
+        samples["json"] = error_object(
+            tidy((log_dir / "json.log").read_text(), project)
+        )
     return samples
 
 
