@@ -32,7 +32,7 @@ ALL_OPTIONS = {
 }
 # The project's checks, as its README and CI run them.
 CHECKS = (["pytest", "-q", "-p", "no:cacheprovider"], ["ruff", "check", "."],
-          ["ruff", "format", "--check", "."])  # fmt: skip
+          ["ruff", "format", "--check", "."], ["mypy"])  # fmt: skip
 # Variables that would point uv at another environment, Python or resolution.
 UV_STEERING = {"VIRTUAL_ENV", "CONDA_PREFIX", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON",
                "UV_RESOLUTION", "UV_NO_DEV", "UV_FROZEN", "UV_LOCKED", "UV_NO_SYNC",
@@ -56,7 +56,7 @@ def check(result, what):
 
 
 def run_checks(bin_dir, project):
-    """pytest, ruff check and ruff format --check, each from bin_dir."""
+    """pytest, ruff check, ruff format --check and mypy, each from bin_dir."""
     for command in CHECKS:
         result = run([bin_dir / command[0], *command[1:]], cwd=project, env=uv_env())
         assert result.returncode == 0, f"{command}:\n{failure_report(result)}"
@@ -154,7 +154,7 @@ def test_uv_route_as_the_readme_says(bake):
     # The test's own Python, so that uv neither picks another one nor downloads one.
     env = uv_env(UV_PYTHON=sys.executable)
     check(run([UV, "sync"], cwd=project, env=env, timeout=900), "uv sync")
-    for tool in ("pytest", "ruff", "flask"):
+    for tool in ("pytest", "ruff", "mypy", "flask"):
         assert (project / ".venv" / "bin" / tool).is_file(), f"uv sync installs {tool}"
     for command in CHECKS:
         result = run([UV, "run", *command], cwd=project, env=env)
