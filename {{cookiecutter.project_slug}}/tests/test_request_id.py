@@ -1,4 +1,7 @@
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -108,3 +111,33 @@ def test_the_id_in_the_log_is_the_one_on_the_response(app, client, log_records):
     response = client.get("/logs")
     (record,) = [r for r in log_records if r.getMessage() == "inside"]
     assert record.request_id == response.headers["X-Request-ID"]
+
+
+FORKED_IDS = """
+import os
+from {{ cookiecutter.package_name }}.request_id import new_request_id
+
+new_request_id()
+read, write = os.pipe()
+if os.fork() == 0:
+    os.write(write, new_request_id().encode())
+    os._exit(0)
+os.wait()
+print(new_request_id(), os.read(read, 64).decode())
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="gunicorn forks; Windows cannot")
+def test_forked_workers_make_ids_of_their_own():
+    """gunicorn forks every worker from one process: their ids must still differ."""
+    result = subprocess.run(  # noqa: S603 (our own command)
+        [sys.executable, "-c", FORKED_IDS],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    parent, child = result.stdout.split()
+    assert GENERATED_ID.fullmatch(parent)
+    assert GENERATED_ID.fullmatch(child)
+    assert parent != child

@@ -6,9 +6,10 @@ traceparent header, it is the trace id, so the logs join up with a distributed t
 without any tracing library.
 """
 
-import os
+import random
 import re
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from flask import Flask, has_request_context, request
@@ -41,9 +42,19 @@ def request_id_of(environ: dict[str, object]) -> str:
     """The id of the request with this WSGI environment, made on first use."""
     request_id = environ.get(ENVIRON_KEY)
     if not isinstance(request_id, str):
-        request_id = incoming_request_id(environ) or os.urandom(16).hex()
+        request_id = incoming_request_id(environ) or new_request_id()
         environ[ENVIRON_KEY] = request_id
     return request_id
+
+
+def new_request_id() -> str:
+    """128 random bits as 32 hex digits, the form of a W3C trace id.
+
+    An id is not a secret (a caller may send its own), so it comes from the random
+    module, which Python reseeds in every forked worker, rather than from a system
+    call per request.
+    """
+    return f"{random.getrandbits(128):032x}"  # noqa: S311
 
 
 def incoming_request_id(environ: dict[str, object]) -> str | None:
@@ -70,6 +81,8 @@ def init_request_id(app: Flask) -> None:
 
 
 class RequestIdMiddleware:
+    """Puts the request's id in its environment and on its response's headers."""
+
     def __init__(self, wsgi_app: "WSGIApplication") -> None:
         self.wsgi_app = wsgi_app
 
@@ -77,15 +90,21 @@ class RequestIdMiddleware:
         self, environ: "WSGIEnvironment", start_response: "StartResponse"
     ) -> Iterable[bytes]:
         request_id = request_id_of(environ)
+        start = partial(start_response_with_id, start_response, request_id)
+        return self.wsgi_app(environ, start)
 
-        def start_with_id(
-            status: str,
-            headers: list[tuple[str, str]],
-            exc_info: "OptExcInfo | None" = None,
-        ) -> Callable[[bytes], object]:
-            if any(name.lower() == LOWER_HEADER for name, _ in headers):
-                headers = [h for h in headers if h[0].lower() != LOWER_HEADER]
-            headers.append((HEADER, request_id))
-            return start_response(status, headers, exc_info)
 
-        return self.wsgi_app(environ, start_with_id)
+def start_response_with_id(
+    start_response: "StartResponse",
+    request_id: str,
+    status: str,
+    headers: list[tuple[str, str]],
+    exc_info: "OptExcInfo | None" = None,
+) -> Callable[[bytes], object]:
+    """Start the response with X-Request-ID set to the id, replacing any other."""
+    for name, _ in headers:
+        if name.lower() == LOWER_HEADER:
+            headers = [h for h in headers if h[0].lower() != LOWER_HEADER]
+            break
+    headers.append((HEADER, request_id))
+    return start_response(status, headers, exc_info)
