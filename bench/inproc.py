@@ -30,11 +30,12 @@ ROOT = Path(__file__).resolve().parents[1]
 class AppProcess:
     """One app in its own process; .time() runs a batch of requests there."""
 
-    def __init__(self, factory, request_timeout=10.0, **kwargs):
+    def __init__(self, factory, request_timeout=10.0, cpus=None, **kwargs):
+        """cpus: the CPU numbers the app's process may run on (None: any)."""
         self.request_timeout = request_timeout
         self.process = subprocess.Popen(  # noqa: S603 (our own command)
             [sys.executable, "-m", "bench.inproc",
-             json.dumps({"factory": factory, "kwargs": kwargs,
+             json.dumps({"factory": factory, "kwargs": kwargs, "cpus": cpus,
                          "request_timeout": request_timeout})],
             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -154,6 +155,8 @@ def reply(message):
 def serve(spec):
     from .apps import FACTORIES
 
+    if spec["cpus"] is not None:  # before any thread starts: they inherit it
+        os.sched_setaffinity(0, spec["cpus"])
     try:
         app = FACTORIES[spec["factory"]](**spec["kwargs"])
     except Exception:
