@@ -5,11 +5,10 @@ with 2 workers (every server up at once, driven by the load client), in alternat
 rounds. Bare Flask gets the same SECRET_KEY: with one, Flask prepares signed sessions
 on every request, as any real deployment does.
 
-The in-process comparison runs twice: with both processes on one CPU core, and on
-whichever cores the scheduler picks. The difference measured is a few microseconds
-in a request of about 115; a round that the scheduler moves between cores, or runs
-beside the other side's idle process, varies by more than that, and unevenly between
-the sides. On one core both sides run under the same conditions.
+The in-process comparison runs twice: with both processes on one CPU core, so that
+both sides run under the same conditions, and on whichever cores the scheduler picks,
+as an app would run. The difference measured is a few microseconds in a request of
+about 115.
 
 Under gunicorn the generated app writes an access line per request (its
 gunicorn.conf.py); bare Flask runs twice, without an access log (gunicorn's default)
