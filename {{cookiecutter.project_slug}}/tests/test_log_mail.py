@@ -20,7 +20,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from {{ cookiecutter.package_name }}.log.context import RequestContextFilter
-from {{ cookiecutter.package_name }}.log.mail import MAIL_FORMAT
+from {{ cookiecutter.package_name }}.log.mail import MAIL_FORMAT, ehlo_name
 
 from .conftest import (
     failing_app,
@@ -47,6 +47,7 @@ class Inbox:
         if not held:
             self.open.set()
         self.envelopes = []
+        self.ehlo_names = []
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
@@ -54,6 +55,7 @@ class Inbox:
         if not self.open.is_set():
             await asyncio.get_running_loop().run_in_executor(None, self.open.wait, 30)
         self.envelopes.append(envelope)
+        self.ehlo_names.append(session.host_name)
         return "250 Message accepted"
 
     def release(self):
@@ -193,6 +195,30 @@ def test_throttle_zero_mails_every_error(inbox):
     for _ in range(3):
         client.get("/boom")
     assert wait_for(lambda: len(inbox.envelopes) == 3)
+
+
+def test_the_ehlo_name_is_looked_up_once_per_process(monkeypatch):
+    """smtplib would ask DNS on every connection, outside MAIL_TIMEOUT."""
+    lookups = []
+
+    def getfqdn(name=""):
+        lookups.append(name)
+        return "app-host.example.com"
+
+    monkeypatch.setattr(socket, "getfqdn", getfqdn)  # no slow resolver runs here
+    ehlo_name.cache_clear()
+    # The server is named, or it would look its own name up too.
+    with serving(Inbox(), server_hostname="mail.example.com") as inbox:
+        try:
+            app = mail_app(inbox.port, MAIL_THROTTLE_SECONDS=0)
+            client = app.test_client()
+            for _ in range(3):
+                client.get("/boom")
+            assert wait_for(lambda: len(inbox.envelopes) == 3)
+        finally:
+            ehlo_name.cache_clear()
+    assert len(lookups) == 1
+    assert inbox.ehlo_names == ["app-host.example.com"] * 3
 
 
 def test_full_queue_drops_counts_and_reports(held_inbox, capsys):

@@ -6,6 +6,7 @@ STARTTLS or implicit TLS, bounded by MAIL_TIMEOUT from connection to goodbye.
 """
 
 import contextlib
+import functools
 import logging
 import smtplib
 import socket
@@ -266,12 +267,22 @@ class WatchedSSLSocket(ssl.SSLSocket):
         super().do_handshake(block)
 
 
+@functools.cache
+def ehlo_name() -> str:
+    """This host's name for EHLO, looked up once per process.
+
+    Left to itself, smtplib asks DNS for it (socket.getfqdn) on every connection,
+    outside any timeout: with a slow resolver, every mail would wait for it.
+    """
+    return socket.getfqdn()
+
+
 class SMTPWithDeadline(smtplib.SMTP):
     """An SMTP client that puts every socket it reads from under a Deadline."""
 
     def __init__(self, deadline: Deadline, host: str, port: int, **kwargs: Any) -> None:
         self.deadline = deadline
-        super().__init__(host, port, timeout=deadline.seconds, **kwargs)
+        super().__init__(host, port, ehlo_name(), timeout=deadline.seconds, **kwargs)
 
     def getreply(self) -> tuple[int, bytes]:
         if self.sock is not None:
