@@ -26,6 +26,22 @@ def trace_patterns(question):
 TRACES = {question: trace_patterns(question) for question in BRINGS}
 
 
+def markdown_scars(text):
+    """Where a Jinja block left a scar in Markdown: a heading right under a line of
+    text, or two blank lines in a row. Fenced code is left alone."""
+    scars, fenced, previous = [], False, ""
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced:
+            if line.startswith("#") and previous.strip():
+                scars.append(f"line {number}: a heading right under text")
+            if not line.strip() and not previous.strip():
+                scars.append(f"line {number}: a second blank line")
+        previous = line
+    return scars
+
+
 def project_files(project):
     return sorted(p for p in project.rglob("*") if p.is_file() and p.name != ".env")
 
@@ -77,6 +93,8 @@ def test_combination_is_clean(bake, answers):
                 )
         if path.suffix == ".py":
             ast.parse(text, filename=str(path))
+        if path.suffix == ".md":
+            assert markdown_scars(text) == [], path.relative_to(project)
     lint = run([BIN / "ruff", "check", "--no-cache", "."], cwd=project)
     assert lint.returncode == 0, lint.stdout + lint.stderr
     fmt = run([BIN / "ruff", "format", "--check", "--no-cache", "."], cwd=project)
@@ -146,6 +164,14 @@ def test_rebake_over_an_existing_project(tmp_path):
     assert "MY_OWN=1" in (project / ".env").read_text(), "a rebake keeps the .env"
     assert not (project / "my_flask_app/log/mail.py").exists()
     assert (project / "my_flask_app/views_of_my_own.py").exists()
+
+
+def test_markdown_scars_are_found():
+    text = "Intro.\n## Heading\n\n\nText.\n\n```sh\n# a comment\n\n\n```\n"
+    assert markdown_scars(text) == [
+        "line 2: a heading right under text",
+        "line 4: a second blank line",
+    ]
 
 
 def test_every_prompt_has_a_sentence():
