@@ -15,6 +15,7 @@ from {{ cookiecutter.package_name }}.log.console import StderrHandler
 from {{ cookiecutter.package_name }}.log.context import RequestContextFilter
 from {{ cookiecutter.package_name }}.log.escape import escape_controls
 from {{ cookiecutter.package_name }}.log.formatters import server_formatter
+from {{ cookiecutter.package_name }}.request_id import ENVIRON_KEY as REQUEST_ID_KEY
 
 # Worker processes: WEB_CONCURRENCY, else two per CPU core plus one.
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
@@ -46,21 +47,18 @@ class GunicornLogger(glogging.Logger):
         super().setup(cfg)
         context = RequestContextFilter()  # "-" for the request fields
         for handler in self.error_log.handlers:
-            handler.setFormatter(server_formatter())
             handler.addFilter(context)
         if cfg.accesslog == "-":
-            handler = StderrHandler()
-            handler.setFormatter(server_formatter())
-            self.access_log.handlers = [handler]
-        else:  # a file of its own, set by the user
-            for handler in self.access_log.handlers:
-                handler.setFormatter(server_formatter())
+            self.access_log.handlers = [StderrHandler()]
+        # Else a file of its own, set by the user: gunicorn made its handler.
+        formatter = server_formatter()
+        for handler in [*self.error_log.handlers, *self.access_log.handlers]:
+            handler.setFormatter(formatter)
 
     def access(self, resp, req, environ, request_time):
         path = environ.get("PATH_INFO", "")
         if not self.cfg.accesslog or path in HEALTH_CHECKS:
             return
-        headers = {name.lower(): value for name, value in resp.headers}
         status = int(str(resp.status).split(None, 1)[0])
         milliseconds = round(request_time.total_seconds() * 1000, 1)
         self.access_log.info(
@@ -68,7 +66,7 @@ class GunicornLogger(glogging.Logger):
             status,
             milliseconds,
             extra={
-                "request_id": escape_controls(headers.get("x-request-id", "-")),
+                "request_id": escape_controls(environ.get(REQUEST_ID_KEY, "-")),
                 "method": escape_controls(environ.get("REQUEST_METHOD", "-")),
                 "path": escape_controls(path),
                 "remote_addr": environ.get("REMOTE_ADDR", "-"),

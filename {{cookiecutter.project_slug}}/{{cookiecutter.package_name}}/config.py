@@ -128,9 +128,8 @@ CONFIGS = {
 
 def load_config(app: Flask, config_name: str | None, overrides: dict[str, Any]) -> None:
     """Fill app.config: the named class, then FLASK_* variables, then overrides."""
-    name = config_name or os.environ.get("FLASK_CONFIG") or "production"
-    fill_config(app.config, name, overrides)
-    if name == "production":
+    fill_config(app.config, config_name, overrides)
+    if app.config["CONFIG_NAME"] == "production":
         check_production_config(app.config)
 
 
@@ -140,13 +139,17 @@ def settings_for(config_name: str | None = None) -> FlaskConfig:
     gunicorn.conf.py reads them, before any worker exists.
     """
     config = FlaskConfig(os.getcwd())
-    fill_config(config, config_name or os.environ.get("FLASK_CONFIG") or "production")
+    fill_config(config, config_name)
     return config
 
 
 def fill_config(
-    config: FlaskConfig, name: str, overrides: dict[str, Any] | None = None
+    config: FlaskConfig,
+    config_name: str | None,
+    overrides: dict[str, Any] | None = None,
 ) -> None:
+    """Without a name, FLASK_CONFIG names the class, and without that, production."""
+    name = config_name or os.environ.get("FLASK_CONFIG") or "production"
     if name not in CONFIGS:
         valid = ", ".join(sorted(CONFIGS))
         raise ValueError(f"Unknown configuration {name!r}; valid names: {valid}.")

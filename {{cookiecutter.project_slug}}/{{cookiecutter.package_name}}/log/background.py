@@ -146,10 +146,9 @@ class DeliveryThread(QueueListener):
     def note_drops(self, record: logging.LogRecord) -> None:
         """Say what the full queue dropped before this record, on stderr and on the
         record itself, for a target that passes it on."""
-        dropped = self.queue.take_dropped()
+        dropped = self.handler.report_dropped()
         if dropped:
             record.dropped_before = dropped
-            warn(f"{dropped} {self.handler.what} were dropped: the queue was full")
 
 
 class BackgroundHandler(QueueHandler):
@@ -244,9 +243,14 @@ class BackgroundHandler(QueueHandler):
             self.thread.enqueue_sentinel()
         if unsent:
             self.report_unsent(unsent)
+        self.report_dropped()
+
+    def report_dropped(self) -> int:
+        """Say on stderr how many records the full queue dropped since last asked."""
         dropped = self.queue.take_dropped()
         if dropped:
             warn(f"{dropped} {self.what} were dropped: the queue was full")
+        return dropped
 
     def report_unsent(self, records: list[logging.LogRecord]) -> None:
         errors = [r for r in records if r.levelno >= logging.ERROR]

@@ -16,7 +16,7 @@ _ESCAPES.update({code: f"\\u{code:04x}" for code in range(0x2066, 0x206A)})
 def escape_controls(text: object) -> str:
     """Make text safe to put on one log line or in a message header."""
     text = str(text)
-    if _UNSAFE.search(text) is None:  # nearly always: skip the translation
+    if is_safe(text):  # nearly always: skip the translation
         return text
     return text.translate(_ESCAPES)
 

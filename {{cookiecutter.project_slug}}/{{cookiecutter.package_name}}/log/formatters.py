@@ -1,13 +1,12 @@
 """The log line formats, and the one place that picks which every handler uses."""
 
 import logging
-from types import TracebackType
 
 from .escape import escape_controls
 {%- if cookiecutter.log_format == "json" %}
 from .json_format import JsonLineFormatter
 {%- endif %}
-from .tracebacks import format_traceback
+from .tracebacks import ExcInfo, format_exc_info
 
 LINE_FORMAT = (
     "%(asctime)s %(levelname)s %(name)s "
@@ -16,11 +15,6 @@ LINE_FORMAT = (
 )
 # The web server's own lines: no place in the app's code to name.
 SERVER_FORMAT = LINE_FORMAT.removesuffix(" [in %(pathname)s:%(lineno)d]")
-
-ExcInfo = (
-    tuple[type[BaseException], BaseException, TracebackType | None]
-    | tuple[None, None, None]
-)
 
 
 def line_formatter() -> logging.Formatter:
@@ -56,4 +50,4 @@ class TextFormatter(logging.Formatter):
         return escape_controls(super().formatMessage(record))
 
     def formatException(self, ei: ExcInfo) -> str:
-        return "" if ei[1] is None else format_traceback(ei[1])
+        return format_exc_info(ei)

@@ -2,11 +2,10 @@
 
 import logging
 from datetime import UTC, datetime
-from types import TracebackType
 
 from pythonjsonlogger.json import JsonFormatter
 
-from .tracebacks import format_traceback
+from .tracebacks import ExcInfo, format_exc_info
 
 JSON_FIELDS = (
     "asctime",
@@ -39,12 +38,8 @@ class JsonLineFormatter(JsonFormatter):
             record = logging.makeLogRecord({**record.__dict__, "exc_info": None})
         return super().format(record)
 
-    def formatException(
-        self,
-        ei: tuple[type[BaseException], BaseException, TracebackType | None]
-        | tuple[None, None, None],
-    ) -> str:
-        return "" if ei[1] is None else format_traceback(ei[1])
+    def formatException(self, ei: ExcInfo) -> str:
+        return format_exc_info(ei)
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         created = datetime.fromtimestamp(record.created, UTC)

@@ -9,11 +9,23 @@ source line, as Python did before 3.11.
 """
 
 import traceback
+from types import TracebackType
 
 from .escape import escape_controls, is_safe
 
+# A record's exc_info, as logging.Formatter.formatException takes it.
+ExcInfo = (
+    tuple[type[BaseException], BaseException, TracebackType | None]
+    | tuple[None, None, None]
+)
+
 CAUSE = "\nThe above exception was the direct cause of the following exception:\n\n"
 CONTEXT = "\nDuring handling of the above exception, another exception occurred:\n\n"
+
+
+def format_exc_info(ei: ExcInfo) -> str:
+    """A formatter's formatException: the traceback of a record's exc_info, or ""."""
+    return "" if ei[1] is None else format_traceback(ei[1])
 
 
 def format_traceback(exc: BaseException) -> str:
