@@ -3,11 +3,14 @@ import logging
 import os
 import socket
 import time
+from pathlib import Path
 
 import pytest
 
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.extensions import db
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 # Production settings for tests: a real secret key, and no handler that reaches outside
 # the test (each handler's own tests turn theirs on).

@@ -4,13 +4,11 @@ checkout without .env, as on a server, runs in production."""
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from .conftest import production_environment
+from .conftest import PROJECT_ROOT, production_environment
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEVELOPMENT_DOTENV = "FLASK_CONFIG=development\nFLASK_DEBUG=1\n"
 
 

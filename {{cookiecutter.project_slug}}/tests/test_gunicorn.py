@@ -9,15 +9,12 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from .conftest import free_port, production_environment, wait_for
+from .conftest import PROJECT_ROOT, free_port, production_environment, wait_for
 
 pytest.importorskip("gunicorn", reason="gunicorn does not run on Windows")
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 class Server:

@@ -12,7 +12,6 @@ import textwrap
 import threading
 import time
 from email import message_from_bytes, policy
-from pathlib import Path
 
 import pytest
 import trustme
@@ -23,6 +22,7 @@ from {{ cookiecutter.package_name }}.log.context import RequestContextFilter
 from {{ cookiecutter.package_name }}.log.mail import MAIL_FORMAT, ehlo_name
 
 from .conftest import (
+    PROJECT_ROOT,
     failing_app,
     free_port,
     handler_named,
@@ -31,7 +31,6 @@ from .conftest import (
 )
 
 ADMINS = ["ops@example.com", "dev@example.com"]
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 class Inbox:
@@ -256,11 +255,10 @@ def test_drops_not_yet_mailed_are_reported_at_exit(held_inbox, capsys):
 
 
 def test_password_never_appears(capsys):
-    class Refuse:
-        def __call__(self, server, session, envelope, mechanism, auth_data):
-            return AuthResult(success=False, handled=False)
+    def refuse(server, session, envelope, mechanism, auth_data):
+        return AuthResult(success=False, handled=False)
 
-    with serving(Inbox(), authenticator=Refuse(), auth_require_tls=False) as inbox:
+    with serving(Inbox(), authenticator=refuse, auth_require_tls=False) as inbox:
         app = mail_app(
             inbox.port, MAIL_USERNAME="mailer", MAIL_PASSWORD="s3cret-pass-phrase"
         )

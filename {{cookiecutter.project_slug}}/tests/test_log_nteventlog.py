@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.log.check import MESSAGE
 
-from .conftest import handler_named
+from .conftest import failing_app, handler_named
 
 # win32evtlog's event types.
 EVENTLOG_ERROR_TYPE = 0x0001
@@ -138,18 +137,9 @@ def event_log(monkeypatch):
 
 
 def nt_app(**overrides):
-    app = create_app(
-        "testing",
-        PROPAGATE_EXCEPTIONS=False,
-        NT_EVENTLOG_APPNAME="Test App",
-        **overrides,
+    return failing_app(
+        "event log test failure", NT_EVENTLOG_APPNAME="Test App", **overrides
     )
-
-    @app.route("/boom")
-    def boom():
-        raise RuntimeError("event log test failure")
-
-    return app
 
 
 def test_the_source_is_registered_once_in_the_application_log(event_log):
@@ -167,14 +157,13 @@ def test_an_unhandled_exception_is_one_error_event_with_its_request(event_log):
     client = nt_app().test_client()
     response = client.get("/boom", headers={"X-Request-ID": "event-log-1"})
     assert response.status_code == 500
-    assert len(event_log.texts(EVENTLOG_ERROR_TYPE)) == 1
-    event = next(e for e in event_log.events if e.event_type == EVENTLOG_ERROR_TYPE)
+    (event,) = [e for e in event_log.events if e.event_type == EVENTLOG_ERROR_TYPE]
     assert (event.source, event.event_id, event.category) == ("Test App", 1, 0)
     (text,) = event.strings
     assert "event-log-1" in text
     assert "GET /boom" in text
     assert "Traceback (most recent call last)" in text
-    assert 'raise RuntimeError("event log test failure")' in text
+    assert "raise RuntimeError(message)" in text  # the line that raised
     assert text.rstrip().endswith("RuntimeError: event log test failure")
 
 
@@ -303,5 +292,5 @@ def test_without_pywin32_warns_once_and_is_left_out(capsys):
     app = nt_app()
     err = capsys.readouterr().err
     assert err.count("nteventlog logging is off: it needs Windows and pywin32") == 1
-    assert "nteventlog" not in [h.name for h in app.extensions["log_handlers"]]
+    assert handler_named(app, "nteventlog") is None
     assert app.test_client().get("/boom").status_code == 500

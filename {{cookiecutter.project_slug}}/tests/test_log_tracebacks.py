@@ -101,7 +101,7 @@ def test_an_exception_group_keeps_its_members():
     text = format_traceback(caught(raise_group))
     assert "ExceptionGroup: several (2 sub-exceptions)" in text
     assert "KeyError: 'one'" in text
-    assert "ValueError: 'two'" in text or "ValueError: two" in text
+    assert "ValueError: two" in text
 
 
 def test_a_message_with_line_breaks_is_escaped():
@@ -114,7 +114,7 @@ def test_a_message_with_line_breaks_is_escaped():
     )
 
 
-def test_a_record_is_formatted_once_for_every_handler(app, capsys):
+def test_a_record_is_formatted_once_for_every_handler(app, capsys, monkeypatch):
     calls = []
     original = context.format_traceback
 
@@ -122,15 +122,12 @@ def test_a_record_is_formatted_once_for_every_handler(app, capsys):
         calls.append(exc)
         return original(exc)
 
-    context.format_traceback = counting
-    try:
-        with app.app_context():
-            try:
-                deep(2)
-            except KeyError:
-                app.logger.exception("failed")
-    finally:
-        context.format_traceback = original
+    monkeypatch.setattr(context, "format_traceback", counting)
+    with app.app_context():
+        try:
+            deep(2)
+        except KeyError:
+            app.logger.exception("failed")
     assert len(calls) == 1
     assert "KeyError: 'at the bottom'" in capsys.readouterr().err
     assert sys.exc_info() == (None, None, None)

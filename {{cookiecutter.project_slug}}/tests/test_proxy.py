@@ -1,23 +1,18 @@
 """X-Forwarded-For is believed only from as many proxies as PROXY_FIX_X_FOR says."""
 
-import logging
-
 from flask import request
 
 from {{ cookiecutter.package_name }} import create_app
+
+from .conftest import ListHandler
 
 FORWARDED = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
 
 
 def seen_by(app):
     """(remote address in the log record, scheme) of one request with FORWARDED."""
-    records = []
-
-    class Keep(logging.Handler):
-        def emit(self, record):
-            records.append(record)
-
-    app.logger.addHandler(Keep())
+    handler = ListHandler()
+    app.logger.addHandler(handler)
 
     @app.route("/who")
     def who():
@@ -25,7 +20,7 @@ def seen_by(app):
         return request.scheme
 
     scheme = app.test_client().get("/who", headers=FORWARDED).get_data(as_text=True)
-    (record,) = [r for r in records if r.getMessage() == "who is it"]
+    (record,) = [r for r in handler.records if r.getMessage() == "who is it"]
     return record.remote_addr, scheme
 
 
