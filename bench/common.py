@@ -55,12 +55,6 @@ def percentile(values, share):
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def summary(samples):
-    """Median and 99th percentile of durations in seconds, in milliseconds."""
-    ms = [s * 1000 for s in samples]
-    return statistics.median(ms), percentile(ms, 0.99)
-
-
 def spread(values, digits=2, unit=""):
     """'median (min-max)' of several rounds' values, or '-' without any."""
     if not values:

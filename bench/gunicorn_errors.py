@@ -7,6 +7,7 @@ alternating rounds of a fixed duration. Both write their tracebacks to gunicorn'
 stderr, which goes to a file, as a service manager would collect it.
 """
 
+import contextlib
 import tempfile
 from pathlib import Path
 
@@ -42,6 +43,9 @@ app.config["SECRET_KEY"] = os.environ["FLASK_SECRET_KEY"]"""
     + ROUTES
 )
 
+# Bare Flask reads its key from the environment, as the generated app does.
+BARE_ENV = {"FLASK_SECRET_KEY": SECRET_KEY}
+
 GENERATED_APP = (
     """\
 from my_flask_app import create_app
@@ -70,32 +74,21 @@ class Rounds:
         run_load(self.server.port, self.path, 1, self.workers, self.status)
 
 
-def servers(project, bare_dir, env, workers):
-    """(bare, generated) gunicorn servers; the caller stops them."""
-    bare = Gunicorn(bare_dir, "bare_app:app", {"FLASK_SECRET_KEY": SECRET_KEY},
-                    workers=workers)  # fmt: skip
-    try:
-        generated = Gunicorn(project, "generated_app:app", env, workers=workers)
-    except BaseException:
-        bare.stop()
-        raise
-    return bare, generated
+def start(stack, folder, app, env, workers, **options):
+    """A gunicorn serving folder's app, stopped when stack closes."""
+    server = Gunicorn(folder, app, env, workers=workers, **options)
+    stack.callback(server.stop)
+    return server
 
 
-def compare(bare, generated, path, status, rounds, duration, workers):
-    """Alternating rounds of load on both; (bare Rounds, generated Rounds, ratios)."""
-    sides = {
-        "bare": Rounds(bare, path, duration, workers, status),
-        "generated": Rounds(generated, path, duration, workers, status),
-    }
+def compare(servers, path, status, rounds, duration, workers):
+    """Alternating rounds of load on every server; ({name: Rounds}, {name: figures})."""
+    sides = {name: Rounds(server, path, duration, workers, status)
+             for name, server in servers.items()}  # fmt: skip
     for side in sides.values():
         side.warm_up()
     figures, _ = alternate(sides, rounds)
-    return (
-        sides["bare"],
-        sides["generated"],
-        ratios(figures["generated"], figures["bare"]),
-    )
+    return sides, figures
 
 
 def write_apps(project, bare_dir):
@@ -142,18 +135,20 @@ def run(quick):
                 "FLASK_SYSLOG_ADDRESS": f"127.0.0.1:{peers[1].port}",
             }
             for workers in (2, 4):
-                bare, generated = servers(project, scratch / "bare", env, workers)
-                try:
-                    results = compare(
-                        bare, generated, "/boom", 500, rounds, duration, workers
+                with contextlib.ExitStack() as stack:
+                    servers = {
+                        "bare": start(stack, scratch / "bare", "bare_app:app",
+                                      BARE_ENV, workers),
+                        "generated": start(stack, project, "generated_app:app",
+                                           env, workers),
+                    }  # fmt: skip
+                    sides, figures = compare(
+                        servers, "/boom", 500, rounds, duration, workers
                     )
-                finally:
-                    bare.stop()
-                    generated.stop()
-                bare_side, generated_side, ratio = results
+                ratio = ratios(figures["generated"], figures["bare"])
                 for name, side, versus in (
-                    ("bare Flask, default logging", bare_side, "-"),
-                    ("generated, every handler on", generated_side, times(ratio)),
+                    ("bare Flask, default logging", sides["bare"], "-"),
+                    ("generated, every handler on", sides["generated"], times(ratio)),
                 ):
                     *cells, failed = load_cells(side)
                     table.add(workers, name, *cells, versus, failed)

@@ -15,16 +15,16 @@ gunicorn.conf.py); bare Flask runs twice, without an access log (gunicorn's defa
 and with gunicorn's own access log on stderr, the nearest bare equivalent.
 """
 
+import contextlib
 import os
 import statistics
 import tempfile
 from pathlib import Path
 
 from harness.bake import bake
-from harness.servers import Gunicorn
 
 from .common import SECRET_KEY, Table, alternate, percentile, ratios, spread, times
-from .gunicorn_errors import Rounds, write_apps
+from .gunicorn_errors import BARE_APP, BARE_ENV, compare, start, write_apps
 from .inproc import AppProcess, Batches
 from .load import client_name
 
@@ -51,35 +51,24 @@ def in_process(project, rounds, count, cpus=None):
 
 
 def under_gunicorn(project, scratch, rounds, duration):
-    """{side: Rounds} and {side: figures}: bare, bare with access log, generated."""
+    """({side: Rounds}, {side: figures}): bare, bare with access log, generated."""
     write_apps(project, scratch / "bare")
-    bare_env = {"FLASK_SECRET_KEY": SECRET_KEY}
+    logged = scratch / "bare-access-log"
+    logged.mkdir()
+    (logged / "bare_app.py").write_text(BARE_APP)
     env = {
         "FLASK_CONFIG": "production",
         "FLASK_SECRET_KEY": SECRET_KEY,
         "FLASK_LOG_FILE": str(project / "bench.log"),
     }
-    bare_logged_dir = scratch / "bare-access-log"
-    bare_logged_dir.mkdir()
-    (bare_logged_dir / "bare_app.py").write_text(
-        (scratch / "bare" / "bare_app.py").read_text()
-    )
-    servers = {}
-    try:
-        servers["bare"] = Gunicorn(scratch / "bare", "bare_app:app", bare_env)
-        servers["bare, access log"] = Gunicorn(
-            bare_logged_dir, "bare_app:app", bare_env, extra=["--access-logfile", "-"]
-        )
-        servers["generated"] = Gunicorn(project, "generated_app:app", env)
-        sides = {name: Rounds(server, "/ping", duration, 2)
-                 for name, server in servers.items()}  # fmt: skip
-        for side in sides.values():
-            side.warm_up()
-        figures, _ = alternate(sides, rounds)
-    finally:
-        for server in servers.values():
-            server.stop()
-    return sides, figures
+    with contextlib.ExitStack() as stack:
+        servers = {
+            "bare": start(stack, scratch / "bare", "bare_app:app", BARE_ENV, 2),
+            "bare, access log": start(stack, logged, "bare_app:app", BARE_ENV, 2,
+                                      extra=["--access-logfile", "-"]),
+            "generated": start(stack, project, "generated_app:app", env, 2),
+        }  # fmt: skip
+        return compare(servers, "/ping", 200, rounds, duration, 2)
 
 
 def run(quick):

@@ -74,6 +74,8 @@ def ready(port):
 def serve_mail(delay, log):
     from aiosmtpd.controller import Controller
 
+    from harness.servers import free_port
+
     class Slow:
         async def handle_DATA(self, server, session, envelope):
             if delay:
@@ -88,12 +90,6 @@ def serve_mail(delay, log):
     ready(port)
     sys.stdin.read()
     controller.stop()
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def serve_udp():

@@ -11,11 +11,18 @@ from itertools import product
 from harness.bake import TEMPLATE, load_hook
 
 QUESTIONS = json.loads((TEMPLATE / "cookiecutter.json").read_text())
-BRINGS = load_hook("post_gen_project").BRINGS
+HOOK = load_hook("post_gen_project")
+BRINGS = HOOK.BRINGS
 # The yes/no questions: one per handler, and Sentry.
 SWITCHES = tuple(key for key, value in QUESTIONS.items() if isinstance(value, bool))
 ROTATIONS = tuple(QUESTIONS["file_rotation"])
 FORMATS = tuple(QUESTIONS["log_format"])
+# The project with the most code: every switch on, JSON lines, rotation by time.
+ALL_OPTIONS = {
+    **dict.fromkeys(SWITCHES, True),
+    "log_format": "json",
+    "file_rotation": "time",
+}
 
 
 def short_name(question):
@@ -47,11 +54,6 @@ def distinct_projects():
         for answers in every_combination()
         if answers["use_file_handler"] or answers["file_rotation"] == ROTATIONS[0]
     ]
-
-
-def brought(question, answers):
-    """Whether these answers bring what the hook lists for question."""
-    return answers[question] == BRINGS[question].get("answer", True)
 
 
 def combination_id(answers):

@@ -18,7 +18,7 @@ import pytest
 
 from harness.bake import TEMPLATE
 from harness.browser import FLAGS, find_chromium
-from harness.servers import Gunicorn, wait_for
+from harness.servers import Gunicorn
 
 from .conftest import run
 
@@ -215,18 +215,10 @@ def serve(stack, project, config):
     (project / "a11y_views.py").write_text(ROUTES)
     env = {"FLASK_CONFIG": config, "FLASK_SECRET_KEY": SECRET_KEY}
     server = Gunicorn(project, "a11y_views:app", env, workers=1)
-    stack.callback(server.stop)
-    # gunicorn listens before its worker has imported the app: wait for an answer.
-    wait_for(lambda: server.process.poll() is not None or home_page(server), 30)
-    assert home_page(server), f"the {config} app does not answer:\n{server.stderr()}"
+    stack.callback(server.stop)  # Gunicorn() returned once the app answered
+    status = server.get("/")[0]
+    assert status == 200, f"the {config} app answers {status}:\n{server.stderr()}"
     return f"http://127.0.0.1:{server.port}"
-
-
-def home_page(server):
-    try:
-        return server.get("/")[0] == 200
-    except OSError:
-        return False
 
 
 def problems(result, expected):

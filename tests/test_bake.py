@@ -10,7 +10,7 @@ from cookiecutter.main import cookiecutter
 
 from harness.bake import BIN, TEMPLATE
 
-from .combinations import BRINGS, brought, combination_id, every_combination
+from .combinations import BRINGS, HOOK, combination_id, every_combination
 from .conftest import run
 
 
@@ -77,7 +77,7 @@ def test_defaults(bake):
 @pytest.mark.parametrize("answers", every_combination(), ids=combination_id)
 def test_combination_is_clean(bake, answers):
     project = bake(**answers)
-    absent = [question for question in BRINGS if not brought(question, answers)]
+    absent = [q for q in BRINGS if not HOOK.brings(q, answers)]
     for path in project_files(project):
         raw = path.read_bytes()
         assert b"\r\n" not in raw, f"{path}: CRLF line ending"

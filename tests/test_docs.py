@@ -3,7 +3,6 @@ default the code really has."""
 
 import ast
 import json
-import os
 import re
 import sys
 
@@ -12,7 +11,7 @@ import pytest
 from harness.bake import TEMPLATE
 
 from .combinations import combination_id
-from .conftest import run
+from .conftest import run, suite_env
 
 # Settings that are not the user's to set: the prompt answer, and what the factory sets.
 NOT_SETTINGS = {"PROJECT_NAME", "CONFIG_NAME", "TESTING"}
@@ -77,8 +76,7 @@ print(json.dumps({k: v for k, v in config.items() if k.isupper()}, default=str))
 
 def production_defaults(project):
     """Every setting of the project's production configuration, read by its code."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
-    result = run([sys.executable, "-c", SETTINGS_OF], cwd=project, env=env)
+    result = run([sys.executable, "-c", SETTINGS_OF], cwd=project, env=suite_env())
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 

@@ -18,18 +18,11 @@ from packaging.version import Version
 
 from harness.bake import BIN
 
-from .conftest import run
+from .combinations import ALL_OPTIONS
+from .conftest import failure_report, run, suite_env
 from .test_cruft import commit_everything, git
-from .test_generated_suites import failure_report, suite_env
 
 UV = BIN / "uv"
-ALL_OPTIONS = {
-    "use_syslog_handler": True,
-    "use_nt_eventlog_handler": True,
-    "use_sentry": True,
-    "log_format": "json",
-    "file_rotation": "time",
-}
 # The project's checks, as its README and CI run them.
 CHECKS = (["pytest", "-q", "-p", "no:cacheprovider"], ["ruff", "check", "."],
           ["ruff", "format", "--check", "."], ["mypy"])  # fmt: skip

@@ -14,17 +14,8 @@ import uuid
 from harness.servers import wait_for
 from harness.windows import pytest_without_fork, python_without_fork
 
+from .combinations import ALL_OPTIONS
 from .conftest import failure_report, run, suite_env
-
-ALL_OPTIONS = {
-    "use_smtp_handler": True,
-    "use_file_handler": True,
-    "use_syslog_handler": True,
-    "use_nt_eventlog_handler": True,
-    "use_sentry": True,
-    "log_format": "json",
-    "file_rotation": "time",
-}
 
 
 # First in this module: the longest test starts first when tests run in parallel.
