@@ -16,6 +16,7 @@ each app in a process of its own, stderr on /dev/null) of
 and checks that every mail of both mailing apps arrives. Then an error storm.
 """
 
+import contextlib
 import re
 import subprocess
 import sys
@@ -90,6 +91,33 @@ def every_handler(project, name, mail, syslog_port, throttle=0):
     }
 
 
+class EveryHandler:
+    """A project baked with syslog, its mail server and UDP syslog listener, and the
+    generated apps run with every handler on. Everything is closed with the stack,
+    in reverse order: the apps before the peers they send to."""
+
+    def __init__(self, stack, scratch):
+        self.stack = stack
+        self.mail = self.peer(MailServer(0, scratch))
+        self.syslog = self.peer(Peer("udp"))
+        self.project = bake(scratch, use_syslog_handler=True)
+
+    def peer(self, peer):
+        self.stack.callback(peer.stop)
+        return peer
+
+    def process(self, app):
+        self.stack.callback(app.close)
+        return app
+
+    def app(self, name, throttle=0, settings=None, **options):
+        """An AppProcess of the generated app; settings override every_handler's."""
+        merged = every_handler(self.project, name, self.mail, self.syslog.port,
+                               throttle) | (settings or {})  # fmt: skip
+        return self.process(AppProcess("generated", project=str(self.project),
+                                       settings=merged, **options))  # fmt: skip
+
+
 def run(quick):
     delay = 0.1 if quick else 2.0
     rounds = 3 if quick else 7
@@ -100,51 +128,34 @@ def run(quick):
         ["app", "requests", "median ms (range)", "p99 ms", "vs bare Flask",
          "vs floor", "mails arrived"],
     )  # fmt: skip
-    apps, peers = {}, []
-    with tempfile.TemporaryDirectory() as scratch:
-        scratch = Path(scratch)
-        try:
-            peers.append(mail := MailServer(0, scratch))
-            peers.append(slow := MailServer(delay, scratch))
-            peers.append(syslog := Peer("udp"))
-            project = bake(scratch, use_syslog_handler=True)
-
-            def generated(name, throttle=0, **options):
-                settings = every_handler(project, name, mail, syslog.port, throttle)
-                return AppProcess("generated", project=str(project),
-                                  settings=settings, **options)  # fmt: skip
-
-            apps[GENERATED] = generated("generated")
-            apps[THROTTLED] = generated("throttled", throttle=300)
-            apps[BARE] = AppProcess("bare")
-            apps[FLOOR] = generated("floor", logging_off=True)
-            apps[NAIVE] = AppProcess("naive", mail_port=slow.port)
-            book = Mailbook(mail)
-            for name in (GENERATED, THROTTLED, BARE, FLOOR):
-                apps[name].time("/boom", WARMUP, 500)
-            book.add("generated@example.com", WARMUP)
-            book.add("throttled@example.com", 1)  # one mail per error and window
-            batches = {
-                name: Batches(app, "/boom", naive_count if name == NAIVE else count,
-                              500)
-                for name, app in apps.items()
-            }  # fmt: skip
-            sides = dict(batches)
-            sides[GENERATED] = mailing(
-                batches[GENERATED], book, "generated@example.com"
-            )
-            figures, failed = alternate(sides, rounds, between=book.settle)
-            book.settle()
-            mails = {
-                GENERATED: book.cell("generated@example.com"),
-                THROTTLED: book.cell("throttled@example.com"),
-                NAIVE: f"{slow.arrived('naive@example.com')}/{len(batches[NAIVE].all)}",
-            }
-        finally:
-            for app in apps.values():
-                app.close()
-            for peer in peers:
-                peer.stop()
+    with tempfile.TemporaryDirectory() as scratch, contextlib.ExitStack() as stack:
+        setup = EveryHandler(stack, Path(scratch))
+        slow = setup.peer(MailServer(delay, Path(scratch)))
+        apps = {
+            GENERATED: setup.app("generated"),
+            THROTTLED: setup.app("throttled", throttle=300),
+            BARE: setup.process(AppProcess("bare")),
+            FLOOR: setup.app("floor", logging_off=True),
+            NAIVE: setup.process(AppProcess("naive", mail_port=slow.port)),
+        }
+        book = Mailbook(setup.mail)
+        for name in (GENERATED, THROTTLED, BARE, FLOOR):
+            apps[name].time("/boom", WARMUP, 500)
+        book.add("generated@example.com", WARMUP)
+        book.add("throttled@example.com", 1)  # one mail per error and window
+        batches = {
+            name: Batches(app, "/boom", naive_count if name == NAIVE else count, 500)
+            for name, app in apps.items()
+        }
+        sides = dict(batches)
+        sides[GENERATED] = mailing(batches[GENERATED], book, "generated@example.com")
+        figures, failed = alternate(sides, rounds, between=book.settle)
+        book.settle()
+        mails = {
+            GENERATED: book.cell("generated@example.com"),
+            THROTTLED: book.cell("throttled@example.com"),
+            NAIVE: f"{slow.arrived('naive@example.com')}/{len(batches[NAIVE].all)}",
+        }
     for name, batch in batches.items():
         digits = 0 if name == NAIVE else 2
         table.add(

@@ -15,16 +15,15 @@ response within the deadline is reported in the table (the app's process is then
 ended) instead of hanging the benchmark.
 """
 
+import contextlib
 import tempfile
 import threading
 from pathlib import Path
 
-from harness.bake import bake
-
 from .common import SideFailed, Table, alternate, percentile, ratios, spread, times
-from .error_path import every_handler
-from .inproc import AppProcess, Batches
-from .peers import MailServer, Peer
+from .error_path import EveryHandler
+from .inproc import Batches
+from .peers import Peer
 
 HEALTHY = "healthy TCP collector"
 HUNG = "hung TCP collector"
@@ -60,44 +59,34 @@ def run(quick):
         ["app", "500 median ms (range)", "500 p99 ms", "500 vs floor",
          "/ median ms (range)", "/ vs healthy", "answered", "timed out"],
     )  # fmt: skip
-    apps = {}
-    peers = []
-    with tempfile.TemporaryDirectory() as scratch:
-        scratch = Path(scratch)
-        try:
-            peers.append(mail := MailServer(0, scratch))
-            peers.append(udp := Peer("udp"))
-            peers.append(healthy := Peer("tcp"))
-            peers.append(black_hole := Peer("blackhole"))
-            project = bake(scratch, use_syslog_handler=True)
+    with tempfile.TemporaryDirectory() as scratch, contextlib.ExitStack() as stack:
+        setup = EveryHandler(stack, Path(scratch))
+        healthy = setup.peer(Peer("tcp"))
+        black_hole = setup.peer(Peer("blackhole"))
 
-            def app(name, collector=None, **options):
-                settings = every_handler(project, name, mail, udp.port, throttle=300)
-                if collector is not None:
-                    settings["SYSLOG_ADDRESS"] = f"127.0.0.1:{collector.port}"
-                    settings["SYSLOG_SOCKTYPE"] = "tcp"
-                return AppProcess("generated", request_timeout=deadline,
-                                  project=str(project), settings=settings,
-                                  **options)  # fmt: skip
+        def app(name, collector=None, **options):
+            tcp = None
+            if collector is not None:
+                tcp = {"SYSLOG_ADDRESS": f"127.0.0.1:{collector.port}",
+                       "SYSLOG_SOCKTYPE": "tcp"}  # fmt: skip
+            return setup.app(name, throttle=300, settings=tcp,
+                             request_timeout=deadline, **options)  # fmt: skip
 
-            apps[HEALTHY] = app("healthy", healthy)
-            apps[HUNG] = app("hung", black_hole)
-            apps[FLOOR] = app("floor", logging_off=True)
-            apps[FLOOR].time("/boom", 3, 500)
-            hung = fill([apps[HEALTHY], apps[HUNG]], filler)
-            errors = {n: Batches(a, "/boom", count, 500) for n, a in apps.items()}
-            pages = {n: Batches(a, "/", count) for n, a in apps.items()}
-            sides = {}
-            for name in apps:
-                if apps[name] not in hung:
-                    sides[(name, "500")] = errors[name]
-                    sides[(name, "/")] = pages[name]
-            figures, failed = alternate(sides, rounds)
-        finally:
-            for a in apps.values():
-                a.close()
-            for peer in peers:
-                peer.stop()
+        apps = {
+            HEALTHY: app("healthy", healthy),
+            HUNG: app("hung", black_hole),
+            FLOOR: app("floor", logging_off=True),
+        }
+        apps[FLOOR].time("/boom", 3, 500)
+        hung = fill([apps[HEALTHY], apps[HUNG]], filler)
+        errors = {n: Batches(a, "/boom", count, 500) for n, a in apps.items()}
+        pages = {n: Batches(a, "/", count) for n, a in apps.items()}
+        sides = {}
+        for name in apps:
+            if apps[name] not in hung:
+                sides[(name, "500")] = errors[name]
+                sides[(name, "/")] = pages[name]
+        figures, failed = alternate(sides, rounds)
     timed_out = {name: hung[a] for name, a in apps.items() if a in hung}
     for (name, _), reason in failed.items():
         timed_out.setdefault(name, reason)

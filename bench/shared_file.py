@@ -10,6 +10,7 @@ and in alternating rounds: every handler on, against the same app with a plain
 logging.FileHandler in its place, without a file at all, and with logging off.
 """
 
+import contextlib
 import re
 import tempfile
 import threading
@@ -18,13 +19,12 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from harness.bake import bake, baked_package
+from harness.bake import baked_package
 from harness.servers import Gunicorn
 
 from .common import Table, alternate, ratios, spread
-from .error_path import every_handler
-from .inproc import AppProcess, Batches
-from .peers import MailServer, Peer
+from .error_path import EveryHandler
+from .inproc import Batches
 
 APP = """\
 import os
@@ -182,32 +182,20 @@ def file_share(quick):
         ["app", "500 median ms (range)", "added by the file, ms",
          "share of what logging adds"],
     )  # fmt: skip
-    apps, peers = {}, []
-    with tempfile.TemporaryDirectory() as scratch:
-        scratch = Path(scratch)
-        try:
-            peers.append(mail := MailServer(0, scratch))
-            peers.append(syslog := Peer("udp"))
-            project = bake(scratch, use_syslog_handler=True)
-
-            def app(name, **options):
-                settings = every_handler(project, name, mail, syslog.port, 300)
-                return AppProcess("generated", project=str(project),
-                                  settings=settings, **options)  # fmt: skip
-
-            apps[CLH] = app("clh")
-            apps[PLAIN] = app("plain", stdlib_file=True)
-            apps[NO_FILE] = app("nofile", only=["console", "mail", "syslog"])
-            apps[FLOOR] = app("floor", logging_off=True)
-            for each in apps.values():
-                each.time("/boom", 3, 500)
-            sides = {name: Batches(a, "/boom", count, 500) for name, a in apps.items()}
-            figures, _ = alternate(sides, rounds)
-        finally:
-            for each in apps.values():
-                each.close()
-            for peer in peers:
-                peer.stop()
+    with tempfile.TemporaryDirectory() as scratch, contextlib.ExitStack() as stack:
+        setup = EveryHandler(stack, Path(scratch))
+        apps = {
+            CLH: setup.app("clh", throttle=300),
+            PLAIN: setup.app("plain", throttle=300, stdlib_file=True),
+            NO_FILE: setup.app(
+                "nofile", throttle=300, only=["console", "mail", "syslog"]
+            ),
+            FLOOR: setup.app("floor", throttle=300, logging_off=True),
+        }
+        for each in apps.values():
+            each.time("/boom", 3, 500)
+        sides = {name: Batches(a, "/boom", count, 500) for name, a in apps.items()}
+        figures, _ = alternate(sides, rounds)
     for name in apps:
         added = share = "-"
         if name in (CLH, PLAIN):

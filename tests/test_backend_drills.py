@@ -132,32 +132,32 @@ def test_tcp_collector_that_never_reads(project, tmp_path, record_property):
 
 def test_local_socket_that_never_reads(project, tmp_path, record_property):
     hole = UnixBlackHole()
-    env = env_for(tmp_path, SYSLOG_ADDRESS=hole.address)
-    server = start(project, env)
-    try:
-        drive(server, record_property, "local socket that never reads")
-        assert wait_for(lambda: "is unreachable" in server.stderr())
-        err = stop_and_check(server)
-    finally:
-        hole.stop()
+    name, sign = "local socket that never reads", "is unreachable"
+    err = drill_unreachable(project, tmp_path, record_property, hole, name, sign)
     assert len(re.findall(rf"syslog at {hole.address} is unreachable", err)) <= (
         WORKERS + 1
     )
-    assert_reported_not_lost(err)
 
 
 def test_collector_whose_backlog_is_full(project, tmp_path, record_property):
     """Connections hang until the timeout, as behind a firewall that drops SYNs."""
-    backlog = FullBacklog()
-    env = env_for(tmp_path, SYSLOG_ADDRESS=backlog.address)
+    name, sign = "collector whose backlog is full", "TimeoutError"
+    drill_unreachable(project, tmp_path, record_property, FullBacklog(), name, sign)
+
+
+def drill_unreachable(project, tmp_path, record_property, backend, name, sign):
+    """Drive the app with syslog at a backend that takes nothing, until its stderr
+    says sign; stop it gracefully. Returns stderr, where nothing went unreported."""
+    env = env_for(tmp_path, SYSLOG_ADDRESS=backend.address)
     server = start(project, env)
     try:
-        drive(server, record_property, "collector whose backlog is full")
-        assert wait_for(lambda: "TimeoutError" in server.stderr())
+        drive(server, record_property, name)
+        assert wait_for(lambda: sign in server.stderr())
         err = stop_and_check(server)
     finally:
-        backlog.stop()
+        backend.stop()
     assert_reported_not_lost(err)
+    return err
 
 
 def test_preload_with_a_slow_collector(project, tmp_path, record_property):
