@@ -3,6 +3,7 @@
 The command line and GUNICORN_CMD_ARGS still override anything set here.
 """
 
+import logging
 import multiprocessing
 import os
 
@@ -22,6 +23,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() 
 
 # One access line per request on stderr, in the app's log format, with the request
 # id that the app's own lines carry; health checks are left out (see GunicornLogger).
+# None turns them off, when a proxy in front logs every request already.
 accesslog = "-"
 {%- if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler %}
 
@@ -59,22 +61,27 @@ class GunicornLogger(glogging.Logger):
         path = environ.get("PATH_INFO", "")
         if not self.cfg.accesslog or path in HEALTH_CHECKS:
             return
+        if not self.access_log.isEnabledFor(logging.INFO):
+            return
+        # resp.status, not status_code: gunicorn's own error responses lack the latter.
         status = int(str(resp.status).split(None, 1)[0])
         milliseconds = round(request_time.total_seconds() * 1000, 1)
-        self.access_log.info(
-            "%s in %s ms",
-            status,
-            milliseconds,
-            extra={
-                "request_id": escape_controls(environ.get(REQUEST_ID_KEY, "-")),
-                "method": escape_controls(environ.get("REQUEST_METHOD", "-")),
-                "path": escape_controls(path),
-                "remote_addr": environ.get("REMOTE_ADDR", "-"),
-                "user": "-",
-                "status": status,
-                "duration_ms": milliseconds,
-            },
+        # A record made here, not by access_log.info(): that would look up the
+        # caller's frame, which a server line does not show, on every request.
+        record = logging.LogRecord(
+            self.access_log.name, logging.INFO, __file__, 0, "%s in %s ms",
+            (status, milliseconds), None,
+        )  # fmt: skip
+        record.__dict__.update(
+            request_id=escape_controls(environ.get(REQUEST_ID_KEY, "-")),
+            method=escape_controls(environ.get("REQUEST_METHOD", "-")),
+            path=escape_controls(path),
+            remote_addr=environ.get("REMOTE_ADDR", "-"),
+            user="-",
+            status=status,
+            duration_ms=milliseconds,
         )
+        self.access_log.handle(record)
 
 
 logger_class = GunicornLogger

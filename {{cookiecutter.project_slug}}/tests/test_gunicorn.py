@@ -9,12 +9,16 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 
 from .conftest import PROJECT_ROOT, free_port, production_environment, wait_for
 
-pytest.importorskip("gunicorn", reason="gunicorn does not run on Windows")
+gunicorn_config = pytest.importorskip(
+    "gunicorn.config", reason="gunicorn does not run on Windows"
+)
 
 
 class Server:
@@ -93,6 +97,23 @@ def test_every_request_has_an_access_line_with_its_id(server):
     assert "/x\\r\\nINFO forged" in hostile
     assert not any(line.startswith("INFO forged") for line in output.splitlines())
 {%- endif %}
+
+
+def test_access_lines_can_be_turned_off(capsys):
+    """accesslog = None, as the README says, silences them; "-" is the default."""
+    settings = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+    written = []
+    for accesslog in ("-", None):
+        config = gunicorn_config.Config()
+        config.set("accesslog", accesslog)
+        logger = settings["logger_class"](config)
+        response = SimpleNamespace(status="200 OK")
+        logger.access(response, None, {"PATH_INFO": "/"}, timedelta(milliseconds=3))
+        written.append(capsys.readouterr().err)
+    on, off = written
+    assert "gunicorn.access" in on
+    assert "200 in 3.0 ms" in on
+    assert off == ""
 {%- if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler %}
 
 
