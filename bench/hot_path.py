@@ -11,8 +11,10 @@ as an app would run. The difference measured is a few microseconds in a request 
 about 115.
 
 Under gunicorn the generated app writes an access line per request (its
-gunicorn.conf.py); bare Flask runs twice, without an access log (gunicorn's default)
-and with gunicorn's own access log on stderr, the nearest bare equivalent.
+gunicorn.conf.py), and bare Flask, by gunicorn's default, none. So each runs twice:
+bare Flask without an access log and with gunicorn's own on stderr; the generated app
+with its settings as baked and with the access line turned off as its README says.
+Like is compared with like, and a third row shows what the access line costs.
 """
 
 import contextlib
@@ -27,6 +29,16 @@ from .common import SECRET_KEY, Table, alternate, percentile, ratios, spread, ti
 from .gunicorn_errors import BARE_APP, BARE_ENV, compare, start, write_apps
 from .inproc import AppProcess, Batches
 from .load import client_name
+
+ACCESS_LINE_ON = 'accesslog = "-"'
+ACCESS_LINE_OFF = "accesslog = None"
+
+# (generated side, bare side, what the row compares) under gunicorn.
+GUNICORN_ROWS = (
+    ("generated, no access line", "bare", "no access line on either side"),
+    ("generated", "bare, access log", "an access line per request on both sides"),
+    ("generated", "bare", "access line on the generated side only"),
+)
 
 
 def in_process(project, rounds, count, cpus=None):
@@ -51,11 +63,18 @@ def in_process(project, rounds, count, cpus=None):
 
 
 def under_gunicorn(project, scratch, rounds, duration):
-    """({side: Rounds}, {side: figures}): bare, bare with access log, generated."""
+    """({side: Rounds}, {side: figures}) of bare Flask and the generated app, each
+    with and without an access line per request."""
     write_apps(project, scratch / "bare")
     logged = scratch / "bare-access-log"
     logged.mkdir()
     (logged / "bare_app.py").write_text(BARE_APP)
+    # The generated project's own settings, with the one change its README gives
+    # for turning the access line off.
+    conf = (project / "gunicorn.conf.py").read_text()
+    assert ACCESS_LINE_ON in conf
+    no_access = scratch / "gunicorn-no-access.conf.py"
+    no_access.write_text(conf.replace(ACCESS_LINE_ON, ACCESS_LINE_OFF))
     env = {
         "FLASK_CONFIG": "production",
         "FLASK_SECRET_KEY": SECRET_KEY,
@@ -67,6 +86,10 @@ def under_gunicorn(project, scratch, rounds, duration):
             "bare, access log": start(stack, logged, "bare_app:app", BARE_ENV, 2,
                                       extra=["--access-logfile", "-"]),
             "generated": start(stack, project, "generated_app:app", env, 2),
+            "generated, no access line": start(
+                stack, project, "generated_app:app", env, 2,
+                extra=["--config", str(no_access)],
+            ),
         }  # fmt: skip
         return compare(servers, "/ping", 200, rounds, duration, 2)
 
@@ -99,16 +122,15 @@ def run(quick):
 
         sides, figures = under_gunicorn(project, scratch, http_rounds, duration)
     where = f"gunicorn, 2 workers, {http_rounds} rounds of {duration} s"
-    for bare in ("bare", "bare, access log"):
-        label = "" if bare == "bare" else ", bare Flask with gunicorn's access log"
+    for generated, bare, label in GUNICORN_ROWS:
         table.add(
-            where + label,
+            f"{where}, {label}",
             client_name(),
             spread(figures[bare], 0),
-            spread(figures["generated"], 0),
-            times(ratios(figures["generated"], figures[bare])),
+            spread(figures[generated], 0),
+            times(ratios(figures[generated], figures[bare])),
             f"{statistics.median(run.p99 for run in sides[bare].runs):.2f}",
-            f"{statistics.median(run.p99 for run in sides['generated'].runs):.2f}",
+            f"{statistics.median(run.p99 for run in sides[generated].runs):.2f}",
         )
     failed = sum(run.failures for side in sides.values() for run in side.runs)
     if failed:

@@ -14,6 +14,7 @@ import pytest
 
 from bench.__main__ import CHART
 from bench.common import SideFailed, alternate
+from bench.hot_path import GUNICORN_ROWS
 from bench.load import parse_wrk
 from bench.shared_file import count_records
 from harness.bake import TEMPLATE
@@ -107,6 +108,14 @@ def test_gunicorn_answers_every_request(quick_bench):
     assert {row["workers"] for row in rows} == {"2", "4"}
     for row in rows:
         assert row["failed"] == "0", row
+
+
+def test_hot_path_compares_like_with_like_under_gunicorn(quick_bench):
+    rows = table_dicts(quick_bench, "Hot path")
+    under_gunicorn = [row["where"].split(" s, ", 1)[1] for row in rows
+                      if row["where"].startswith("gunicorn")]  # fmt: skip
+    assert under_gunicorn == [label for _, _, label in GUNICORN_ROWS]
+    assert "requests failed" not in table_text(quick_bench, "Hot path")
 
 
 def test_error_storm_accounts_for_every_error(quick_bench):
