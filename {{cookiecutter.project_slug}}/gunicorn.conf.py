@@ -66,8 +66,8 @@ class GunicornLogger(glogging.Logger):
         # resp.status, not status_code: gunicorn's own error responses lack the latter.
         status = int(str(resp.status).split(None, 1)[0])
         milliseconds = round(request_time.total_seconds() * 1000, 1)
-        # A record made here, not by access_log.info(): that would look up the
-        # caller's frame, which a server line does not show, on every request.
+        # Made here rather than by access_log.info(), which would look up the calling
+        # frame on every request: a server line names no place in the app's code.
         record = logging.LogRecord(
             self.access_log.name, logging.INFO, __file__, 0, "%s in %s ms",
             (status, milliseconds), None,
