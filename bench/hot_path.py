@@ -19,6 +19,7 @@ Like is compared with like, and a third row shows what the access line costs.
 
 import contextlib
 import os
+import shutil
 import statistics
 import tempfile
 from pathlib import Path
@@ -69,12 +70,14 @@ def under_gunicorn(project, scratch, rounds, duration):
     logged = scratch / "bare-access-log"
     logged.mkdir()
     (logged / "bare_app.py").write_text(BARE_APP)
-    # The generated project's own settings, with the one change its README gives
-    # for turning the access line off.
-    conf = (project / "gunicorn.conf.py").read_text()
-    assert ACCESS_LINE_ON in conf
-    no_access = scratch / "gunicorn-no-access.conf.py"
-    no_access.write_text(conf.replace(ACCESS_LINE_ON, ACCESS_LINE_OFF))
+    # A copy of the generated project (a folder of its own, as each server needs for
+    # its stderr), with the one change its README gives for turning the line off.
+    no_access = scratch / "generated-no-access"
+    shutil.copytree(project, no_access)
+    conf = no_access / "gunicorn.conf.py"
+    settings = conf.read_text()
+    assert ACCESS_LINE_ON in settings
+    conf.write_text(settings.replace(ACCESS_LINE_ON, ACCESS_LINE_OFF))
     env = {
         "FLASK_CONFIG": "production",
         "FLASK_SECRET_KEY": SECRET_KEY,
@@ -86,10 +89,8 @@ def under_gunicorn(project, scratch, rounds, duration):
             "bare, access log": start(stack, logged, "bare_app:app", BARE_ENV, 2,
                                       extra=["--access-logfile", "-"]),
             "generated": start(stack, project, "generated_app:app", env, 2),
-            "generated, no access line": start(
-                stack, project, "generated_app:app", env, 2,
-                extra=["--config", str(no_access)],
-            ),
+            "generated, no access line": start(stack, no_access, "generated_app:app",
+                                               env, 2),
         }  # fmt: skip
         return compare(servers, "/ping", 200, rounds, duration, 2)
 
