@@ -64,6 +64,11 @@ def server(tmp_path):
     server.stop()
 
 
+def gunicorn_settings():
+    """What the project's gunicorn.conf.py defines, run as gunicorn runs it."""
+    return runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+
+
 def access_lines(output):
     return [line for line in output.splitlines() if "gunicorn.access" in line]
 
@@ -101,7 +106,7 @@ def test_every_request_has_an_access_line_with_its_id(server):
 
 def test_access_lines_can_be_turned_off(capsys):
     """accesslog = None, as the README says, silences them; "-" is the default."""
-    settings = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+    settings = gunicorn_settings()
     written = []
     for accesslog in ("-", None):
         config = gunicorn_config.Config()
@@ -124,7 +129,7 @@ def test_graceful_timeout_leaves_time_for_queued_records(monkeypatch):
 {%- if cookiecutter.use_syslog_handler %}
     monkeypatch.setenv("FLASK_SYSLOG_TIMEOUT", "3")
 {%- endif %}
-    settings = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+    settings = gunicorn_settings()
 {%- if cookiecutter.use_smtp_handler %}
     assert settings["graceful_timeout"] == 7 + 10
 {%- else %}
@@ -135,7 +140,7 @@ def test_graceful_timeout_leaves_time_for_queued_records(monkeypatch):
 
 def test_workers_follow_web_concurrency(monkeypatch):
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
-    assert runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))["workers"] == 3
+    assert gunicorn_settings()["workers"] == 3
     monkeypatch.delenv("WEB_CONCURRENCY")
     default = 2 * os.cpu_count() + 1
-    assert runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))["workers"] == default
+    assert gunicorn_settings()["workers"] == default
