@@ -8,7 +8,7 @@ Rows come in groups, one per benchmark table.
 import math
 from html import escape
 
-from .common import percentile
+from harness.servers import percentile
 
 WIDTH = 1000
 LABEL_END = 300  # labels end here; the plot starts after a gap

@@ -44,17 +44,6 @@ def ratios(numerators, denominators):
     return [a / b for a, b in zip(numerators, denominators, strict=False) if b]
 
 
-def percentile(values, share):
-    """The value below which `share` (0 to 1) of values lie, interpolated."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    position = (len(ordered) - 1) * share
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def spread(values, digits=2, unit=""):
     """'median (min-max)' of several rounds' values, or '-' without any."""
     if not values:

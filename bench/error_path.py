@@ -27,9 +27,9 @@ from collections import Counter
 from pathlib import Path
 
 from harness.bake import bake, baked_package
-from harness.servers import Inbox, wait_for
+from harness.servers import Inbox, percentile, wait_for
 
-from .common import SECRET_KEY, Table, alternate, percentile, ratios, spread, times
+from .common import SECRET_KEY, Table, alternate, ratios, spread, times
 from .inproc import AppProcess, Batches
 from .peers import MailServer, Peer
 

@@ -25,8 +25,9 @@ import tempfile
 from pathlib import Path
 
 from harness.bake import bake
+from harness.servers import percentile
 
-from .common import SECRET_KEY, Table, alternate, percentile, ratios, spread, times
+from .common import SECRET_KEY, Table, alternate, ratios, spread, times
 from .gunicorn_errors import BARE_APP, BARE_ENV, compare, start, write_apps
 from .inproc import AppProcess, Batches
 from .load import client_name

@@ -20,7 +20,9 @@ import tempfile
 import threading
 from pathlib import Path
 
-from .common import SideFailed, Table, alternate, percentile, ratios, spread, times
+from harness.servers import percentile
+
+from .common import SideFailed, Table, alternate, ratios, spread, times
 from .error_path import EveryHandler
 from .inproc import Batches
 from .peers import Peer

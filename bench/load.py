@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from .common import percentile
+from harness.servers import percentile
 
 # BENCH_CLIENT=python forces the fallback, to check it or to compare the two.
 WRK = None if os.environ.get("BENCH_CLIENT") == "python" else shutil.which("wrk")

@@ -26,11 +26,28 @@ def free_port(kind=socket.SOCK_STREAM):
 
 
 class Inbox:
-    """An aiosmtpd handler keeping what it receives, taking `delay` seconds per mail."""
+    """An aiosmtpd handler keeping what it receives.
 
-    def __init__(self, delay=0.0):
+    delay makes it slow: it takes that many seconds per mail (for the benchmarks).
+    held=True makes it take no mail until release() lets some through: it waits
+    before answering MAIL FROM, so a sender that gives up has sent nothing.
+    """
+
+    def __init__(self, delay=0.0, held=False):
         self.delay = delay
+        self.held = held
+        self.permits = threading.Semaphore(0)
+        self.asked = threading.Event()  # a held sender is waiting
         self.messages = []
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.held:
+            self.asked.set()
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, self.permits.acquire)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
@@ -40,6 +57,10 @@ class Inbox:
         )
         return "250 Message accepted"
 
+    def release(self, count=1):
+        """Let count more held mails through."""
+        self.permits.release(count)
+
     def start(self):
         self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
         self.controller.start()
@@ -47,6 +68,8 @@ class Inbox:
         return self
 
     def stop(self):
+        self.held = False
+        self.release(1000)  # no sender may keep the server from stopping
         self.controller.stop()
 
 
@@ -63,6 +86,7 @@ class Gunicorn:
     def __init__(self, project, app, env, workers=2, extra=(), graceful_timeout=30):
         """graceful_timeout=None leaves it to the project's gunicorn.conf.py."""
         self.port = free_port()
+        self.terminated = False
         self.log = project / "gunicorn.stderr"
         if graceful_timeout is not None:
             extra = ["--graceful-timeout", str(graceful_timeout), *extra]
@@ -101,11 +125,16 @@ class Gunicorn:
         except urllib.error.HTTPError as error:
             return error.code, error.headers, error.read().decode()
 
-    def stop(self, timeout=60):
-        """SIGTERM, as a service manager sends it; wait for a graceful exit."""
-        if self.process.poll() is None:
+    def terminate(self):
+        """SIGTERM, as a service manager sends it, once; no wait."""
+        if not self.terminated and self.process.poll() is None:
+            self.terminated = True
             self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=timeout)
+
+    def stop(self, timeout=60):
+        """SIGTERM (unless sent already); wait for a graceful exit."""
+        self.terminate()
+        self.process.wait(timeout=timeout)
         return self.process.returncode
 
     def stderr(self):
@@ -150,10 +179,20 @@ def timed_gets(port, paths, count, threads=4, timeout=10.0):
     return results
 
 
+def percentile(values, share):
+    """The value below which `share` (0 to 1) of values lie, interpolated."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    position = (len(ordered) - 1) * share
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
 def p99_ms(samples):
     """The 99th percentile of timed_gets() samples, in milliseconds."""
-    seconds = sorted(sample[1] for sample in samples)
-    return 1000 * seconds[min(len(seconds) - 1, int(len(seconds) * 0.99))]
+    return 1000 * percentile([sample[1] for sample in samples], 0.99)
 
 
 class SmtpTarpit:
