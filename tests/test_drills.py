@@ -83,15 +83,18 @@ def test_error_under_gunicorn_reaches_mail_file_and_syslog(
 
 
 def test_sigterm_delivers_queued_mail(project, tmp_path):
-    inbox = Inbox(delay=2.0).start()
+    """The stop comes while the mail server holds the mail back: the worker waits
+    for it before it exits."""
+    inbox = Inbox(held=True).start()
     env = production_env(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port)
     server = Gunicorn(project, "drill_app:app", env, workers=1)
     try:
         status, _, _ = server.get("/boom")
         assert status == 500
-        assert inbox.messages == []  # still being sent when the stop comes
+        assert inbox.asked.wait(30), "the mail never reached the server"
+        server.terminate()
+        inbox.release()
         assert server.stop() == 0
-        # The worker waited for the mail before it exited.
         assert len(inbox.messages) == 1
         assert "unsent" not in server.stderr()
     finally:
@@ -100,17 +103,19 @@ def test_sigterm_delivers_queued_mail(project, tmp_path):
 
 
 def test_sigterm_past_exit_wait_reports_unsent_mail(project, tmp_path):
-    inbox = Inbox(delay=10.0).start()
+    inbox = Inbox(held=True).start()
     env = production_env(
         tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port, MAIL_EXIT_WAIT=0.5
     )
     server = Gunicorn(project, "drill_app:app", env, workers=1)
     try:
         _, headers, _ = server.get("/boom")
-        server.stop()
+        assert inbox.asked.wait(30), "the mail never reached the server"
+        server.stop()  # the server never takes it
     finally:
         inbox.stop()
     err = server.stderr()
+    assert inbox.messages == []
     assert "1 error mails were still unsent after MAIL_EXIT_WAIT=0.5s" in err
     assert "unsent error mail: [My Flask App] RuntimeError: drill failure" in err
     assert f"Request ID:     {headers['X-Request-ID']}" in err
@@ -119,10 +124,10 @@ def test_sigterm_past_exit_wait_reports_unsent_mail(project, tmp_path):
 def test_sigterm_with_the_projects_gunicorn_conf_accounts_for_every_mail(
     project, tmp_path
 ):
-    """8 distinct error mails wait on a server taking 2 s each; the stop comes with
-    MAIL_EXIT_WAIT=5. gunicorn.conf.py gives the worker time to send or report
-    every one: none may vanish."""
-    inbox = Inbox(delay=2.0).start()
+    """8 distinct error mails wait; the stop comes, the server takes 3 of them and
+    then no more, with MAIL_EXIT_WAIT=5. gunicorn.conf.py gives the worker time to
+    send or report every one: none may vanish, and the worker is not killed."""
+    inbox = Inbox(held=True).start()
     env = production_env(
         tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port, MAIL_EXIT_WAIT=5
     )
@@ -133,6 +138,9 @@ def test_sigterm_with_the_projects_gunicorn_conf_accounts_for_every_mail(
             status, headers, _ = server.get(f"/distinct/{number}")
             assert status == 500
             request_ids.append(headers["X-Request-ID"])
+        assert inbox.asked.wait(30), "no mail reached the server"
+        server.terminate()
+        inbox.release(3)
         assert server.stop() == 0
     finally:
         inbox.stop()
@@ -143,8 +151,8 @@ def test_sigterm_with_the_projects_gunicorn_conf_accounts_for_every_mail(
         assert line in mailed or line in err, (
             f"{request_id}: neither mailed nor reported"
         )
-    assert 0 < len(inbox.messages) < 8  # some mailed, the rest reported
-    assert "error mails were still unsent after MAIL_EXIT_WAIT=5s" in err
+    assert len(inbox.messages) == 3
+    assert "5 error mails were still unsent after MAIL_EXIT_WAIT=5s" in err
     assert "was sent SIGKILL" not in err
 
 
