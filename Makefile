@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT ?= build
 
-.PHONY: test bake lint bench screenshots clean
+.PHONY: test test-quick bake lint bench screenshots clean
 
 $(BIN)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(BIN)/.installed: requirements-dev.txt
 ## test: lint the template's own code, then run every template test
 test: lint
 	$(BIN)/python -m pytest
+
+## test-quick: the edit loop: lint, the hooks, one bake, the default project's suite
+test-quick: lint
+	$(BIN)/python -m pytest -m quick
 
 ## lint: ruff over hooks, tests, benchmarks, docs and the harness they share
 lint: $(BIN)/.installed

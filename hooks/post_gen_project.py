@@ -51,6 +51,9 @@ BRINGS = {
 SHARED_FILES = {
     "{pkg}/log/background.py": ["use_smtp_handler", "use_syslog_handler"],
 }
+# Questions whose answer only matters with a yes to another: without it, every answer
+# bakes the same project (the template's tests bake one of them).
+ONLY_WITH = {"file_rotation": "use_file_handler"}
 
 
 def is_chosen(value):

@@ -12,7 +12,7 @@ from harness.servers import Inbox
 @pytest.fixture(scope="session")
 def windows_peers():
     """(SMTP inbox, UDP syslog collector) on 127.0.0.1, shared by a worker's tests:
-    the peers of each project's start without fork (test_windows.py)."""
+    the peers of each project's start without fork (without_fork.py)."""
     inbox = Inbox().start()
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))

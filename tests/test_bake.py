@@ -10,7 +10,15 @@ from cookiecutter.main import cookiecutter
 
 from harness.bake import BIN, TEMPLATE
 
-from .combinations import BRINGS, HOOK, combination_id, every_combination
+from .combinations import (
+    BRINGS,
+    CHOICES,
+    DEFAULTS,
+    HOOK,
+    ONLY_WITH,
+    combination_id,
+    every_combination,
+)
 from .conftest import run
 
 
@@ -46,6 +54,7 @@ def project_files(project):
     return sorted(p for p in project.rglob("*") if p.is_file() and p.name != ".env")
 
 
+@pytest.mark.quick
 def test_defaults(bake):
     project = bake()
     assert project.name == "my-flask-app"
@@ -74,7 +83,17 @@ def test_defaults(bake):
     assert [line for line in flaskenv if "=" in line] == ["FLASK_APP=my_flask_app"]
 
 
-@pytest.mark.parametrize("answers", every_combination(), ids=combination_id)
+def cheap_checks():
+    """Every combination; the defaults' also in the quick tier."""
+    return [
+        pytest.param(
+            a, id=combination_id(a), marks=[pytest.mark.quick] * (a == DEFAULTS)
+        )
+        for a in every_combination()
+    ]
+
+
+@pytest.mark.parametrize("answers", cheap_checks())
 def test_combination_is_clean(bake, answers):
     project = bake(**answers)
     absent = [q for q in BRINGS if not HOOK.brings(q, answers)]
@@ -101,13 +120,14 @@ def test_combination_is_clean(bake, answers):
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 
 
-def test_file_rotation_only_matters_with_the_file_handler(bake):
-    """Why the generated suites run once for the three rotations with file off."""
-    trees = {
-        rotation: tree_contents(bake(use_file_handler=False, file_rotation=rotation))
-        for rotation in ("size", "time", "external")
-    }
-    assert trees["size"] == trees["time"] == trees["external"]
+@pytest.mark.parametrize(("choice", "switch"), ONLY_WITH.items())
+def test_a_choice_only_matters_with_its_switch(bake, choice, switch):
+    """Why a full run bakes one project for all its answers while the switch is off."""
+    trees = [
+        tree_contents(bake(**{switch: False, choice: value}))
+        for value in CHOICES[choice]
+    ]
+    assert all(tree == trees[0] for tree in trees)
 
 
 def tree_contents(project):

@@ -10,24 +10,14 @@ import pytest
 
 from harness.bake import TEMPLATE
 
-from .combinations import combination_id
+from .combinations import combination_id, each_choice_with_everything_on
 from .conftest import run, suite_env
 
 # Settings that are not the user's to set: the prompt answer, and what the factory sets.
 NOT_SETTINGS = {"PROJECT_NAME", "CONFIG_NAME", "TESTING"}
 READ = re.compile(r"""config(?:\.get\(|\[)\s*["']([A-Z][A-Z0-9_]+)["']""")
 
-DOCUMENTED_BAKES = [
-    {"use_syslog_handler": True, "use_nt_eventlog_handler": True, "use_sentry": True,
-     "use_smtp_handler": True, "use_file_handler": True, "file_rotation": "size",
-     "log_format": "text"},
-    {"use_syslog_handler": True, "use_nt_eventlog_handler": True, "use_sentry": True,
-     "use_smtp_handler": True, "use_file_handler": True, "file_rotation": "time",
-     "log_format": "json"},
-    {"use_syslog_handler": False, "use_nt_eventlog_handler": False, "use_sentry": False,
-     "use_smtp_handler": False, "use_file_handler": True, "file_rotation": "external",
-     "log_format": "text"},
-]  # fmt: skip
+DOCUMENTED_BAKES = each_choice_with_everything_on()
 
 
 def settings_in_code(package):

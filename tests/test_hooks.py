@@ -6,7 +6,10 @@ import pytest
 
 from harness.bake import BIN, TEMPLATE, load_hook
 
+from .combinations import ALL_OPTIONS, BRINGS, CHOICES, brought
 from .conftest import run
+
+pytestmark = pytest.mark.quick  # the edit loop runs these: make test-quick
 
 pre = load_hook("pre_gen_project")
 post = load_hook("post_gen_project")
@@ -94,23 +97,18 @@ def test_is_chosen(value, chosen):
     assert post.is_chosen(value) is chosen
 
 
-def test_unwanted_files_follow_the_answers():
-    context = {
-        "package_name": "pkg",
-        "use_smtp_handler": True,
-        "use_file_handler": False,
-        "use_syslog_handler": True,
-        "use_nt_eventlog_handler": False,
-        "use_sentry": False,
-        "log_format": "text",
-    }
-    unwanted = post.unwanted_files(context)
-    assert "pkg/log/file.py" in unwanted
-    assert "tests/test_log_nteventlog.py" in unwanted
-    assert "pkg/sentry.py" in unwanted
-    assert "pkg/log/json_format.py" in unwanted
-    assert "pkg/log/mail.py" not in unwanted
-    assert "pkg/log/syslog.py" not in unwanted
+@pytest.mark.parametrize("question", BRINGS)
+def test_unwanted_files_follow_the_answers(question):
+    """With every answer that brings files, no file is unwanted; without one, its
+    files are, except those another given answer shares."""
+    everything = {**ALL_OPTIONS, "package_name": "pkg"}
+    assert post.unwanted_files(everything) == []
+    answers = CHOICES.get(question, (True, False))
+    other = next(answer for answer in answers if answer != brought(question))
+    unwanted = post.unwanted_files({**everything, question: other})
+    files = [path.format(pkg="pkg") for path in BRINGS[question]["files"]]
+    assert sorted(unwanted) == sorted(files)
+    assert files, f"{question} brings files of its own"
 
 
 def test_remove_files_is_safe_to_repeat(tmp_path):

