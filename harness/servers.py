@@ -1,83 +1,26 @@
-"""Real peers on 127.0.0.1: SMTP servers (a healthy inbox, a tarpit), gunicorn and a
-load client."""
+"""Real peers on 127.0.0.1: SMTP servers (an inbox, a tarpit), gunicorn and a load
+client.
 
-import asyncio
+The SMTP servers, free_port() and wait_for() are the generated project's own (its
+tests/peers.py and tests/mail_server.py): one implementation for both test suites.
+"""
+
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
-from email import message_from_bytes, policy
 
-from aiosmtpd.controller import Controller
+from .bake import BIN, generated_tests_module
 
-from .bake import BIN
-
-
-def free_port(kind=socket.SOCK_STREAM):
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Inbox:
-    """An aiosmtpd handler keeping what it receives.
-
-    delay makes it slow: it takes that many seconds per mail (for the benchmarks).
-    held=True makes it take no mail until release() lets some through: it waits
-    before answering MAIL FROM, so a sender that gives up has sent nothing.
-    """
-
-    def __init__(self, delay=0.0, held=False):
-        self.delay = delay
-        self.held = held
-        self.permits = threading.Semaphore(0)
-        self.asked = threading.Event()  # a held sender is waiting
-        self.messages = []
-
-    async def handle_MAIL(self, server, session, envelope, address, mail_options):
-        if self.held:
-            self.asked.set()
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(None, self.permits.acquire)
-        envelope.mail_from = address
-        envelope.mail_options.extend(mail_options)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        self.messages.append(
-            message_from_bytes(envelope.content, policy=policy.default)
-        )
-        return "250 Message accepted"
-
-    def release(self, count=1):
-        """Let count more held mails through."""
-        self.permits.release(count)
-
-    def start(self):
-        self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
-        self.controller.start()
-        self.port = self.controller.port
-        return self
-
-    def stop(self):
-        self.held = False
-        self.release(1000)  # no sender may keep the server from stopping
-        self.controller.stop()
-
-
-def wait_for(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while not (result := condition()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return result
+_peers = generated_tests_module("peers")
+_mail = generated_tests_module("mail_server")
+free_port, wait_for = _peers.free_port, _peers.wait_for
+Inbox, SmtpTarpit = _mail.Inbox, _mail.Tarpit
 
 
 class Gunicorn:
@@ -193,40 +136,3 @@ def percentile(values, share):
 def p99_ms(samples):
     """The 99th percentile of timed_gets() samples, in milliseconds."""
     return 1000 * percentile([sample[1] for sample in samples], 0.99)
-
-
-class SmtpTarpit:
-    """An SMTP server that sends its greeting one byte at a time, for ever: every
-    read succeeds within a socket timeout, so only a deadline ends a conversation."""
-
-    def __init__(self, interval=0.2):
-        self.interval = interval
-        self.stopped = threading.Event()
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.2)
-        self.port = self.listener.getsockname()[1]
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
-
-    def serve(self):
-        while not self.stopped.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=self.drip, args=(conn,), daemon=True).start()
-
-    def drip(self, conn):
-        with conn:
-            for byte in b"220 " + b"." * 100_000:
-                if self.stopped.wait(self.interval):
-                    return
-                try:
-                    conn.sendall(bytes([byte]))
-                except OSError:
-                    return  # the client gave up
-
-    def stop(self):
-        self.stopped.set()
-        self.thread.join(timeout=5)
-        self.listener.close()

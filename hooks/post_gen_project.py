@@ -47,10 +47,6 @@ BRINGS = {
         "words": ["json_format", "python-json-logger", "pythonjsonlogger"],
     },
 }
-# Files that serve several answers: kept when any of them is given.
-SHARED_FILES = {
-    "{pkg}/log/background.py": ["use_smtp_handler", "use_syslog_handler"],
-}
 # Questions whose answer only matters with a yes to another: without it, every answer
 # bakes the same project (the template's tests bake one of them).
 ONLY_WITH = {"file_rotation": "use_file_handler"}
@@ -79,9 +75,6 @@ def unwanted_files(context):
         if not brings(question, context)
         for path in extra["files"]
     ]
-    for path, questions in SHARED_FILES.items():
-        if not any(brings(question, context) for question in questions):
-            paths.append(path)
     return [path.format(pkg=context["package_name"]) for path in paths]
 
 

@@ -4,6 +4,7 @@ The command line and GUNICORN_CMD_ARGS still override anything set here.
 """
 
 import logging
+import math
 import multiprocessing
 import os
 
@@ -11,9 +12,9 @@ from gunicorn import glogging
 
 {% if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler -%}
 from {{ cookiecutter.package_name }}.config import settings_for
+from {{ cookiecutter.package_name }}.log import exit_wait
 {% endif -%}
 from {{ cookiecutter.package_name }}.log.console import StderrHandler
-from {{ cookiecutter.package_name }}.log.context import RequestContextFilter
 from {{ cookiecutter.package_name }}.log.escape import escape_controls
 from {{ cookiecutter.package_name }}.log.formatters import server_formatter
 from {{ cookiecutter.package_name }}.request_id import ENVIRON_KEY as REQUEST_ID_KEY
@@ -27,16 +28,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() 
 accesslog = "-"
 {%- if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler %}
 
-# A stopping worker waits a bounded time for its queued {% if cookiecutter.use_smtp_handler and cookiecutter.use_syslog_handler %}error mail and syslog records{% elif cookiecutter.use_smtp_handler %}error mail{% else %}syslog records{% endif %},
-# then writes what is still unsent to stderr: gunicorn must not kill it before.
-_settings = settings_for()
-{%- if cookiecutter.use_smtp_handler and cookiecutter.use_syslog_handler %}
-graceful_timeout = max(_settings["MAIL_EXIT_WAIT"], _settings["SYSLOG_TIMEOUT"]) + 10
-{%- elif cookiecutter.use_smtp_handler %}
-graceful_timeout = _settings["MAIL_EXIT_WAIT"] + 10
-{%- else %}
-graceful_timeout = _settings["SYSLOG_TIMEOUT"] + 10
-{%- endif %}
+# A stopping worker waits a bounded time for its queued log records, then writes
+# what is still unsent to stderr: gunicorn must not kill it before.
+graceful_timeout = math.ceil(exit_wait(settings_for())[0]) + 10
 {%- endif %}
 
 HEALTH_CHECKS = {"/livez", "/readyz"}
@@ -47,9 +41,6 @@ class GunicornLogger(glogging.Logger):
 
     def setup(self, cfg):
         super().setup(cfg)
-        context = RequestContextFilter()  # "-" for the request fields
-        for handler in self.error_log.handlers:
-            handler.addFilter(context)
         if cfg.accesslog == "-":
             self.access_log.handlers = [StderrHandler()]
         # Else a file of its own, set by the user: gunicorn made its handler.

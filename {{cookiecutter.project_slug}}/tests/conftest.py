@@ -1,14 +1,16 @@
 import json
 import logging
 import os
-import socket
-import time
+import tempfile
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.extensions import db
+
+from .peers import wait_for
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,6 +28,19 @@ PRODUCTION_OVERRIDES = {
     "NT_EVENTLOG_APPNAME": None,
 {%- endif %}
 }
+
+
+@pytest.fixture(autouse=True)
+def instance_folder(monkeypatch):
+    """The instance folder of every app a test creates: never the project's own.
+
+    Any user may look into it (a test run as root may drop to another user).
+    """
+    with tempfile.TemporaryDirectory() as top:
+        os.chmod(top, 0o755)
+        folder = Path(top) / "instance"
+        monkeypatch.setattr(Flask, "auto_find_instance_path", lambda _: str(folder))
+        yield folder
 
 
 @pytest.fixture
@@ -79,7 +94,7 @@ def failing_app(message="test failure", **overrides):
 
 def handler_named(app, name):
     """The app's log handler called name, or None when it has none."""
-    return next((h for h in app.extensions["log_handlers"] if h.name == name), None)
+    return app.extensions["logging"].handlers.get(name)
 
 
 class ListHandler(logging.Handler):
@@ -102,28 +117,45 @@ def log_records(app):
     app.logger.removeHandler(handler)
 
 
-def free_port(kind=socket.SOCK_STREAM):
-    """A port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def handled_records(app):
+    """The records app's handlers get (prepared: with the request's fields), in a
+    list that fills as they are handled. Call it before the app logs anything."""
+    handler = ListHandler()
+    app.extensions["logging"].queue.targets.append(handler)
+    return handler.records
 
 
-def wait_for(condition, timeout=10.0):
-    """Poll condition until true or timeout seconds pass; return its last value."""
-    deadline = time.monotonic() + timeout
-    while not (result := condition()) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return result
+def logged(app):
+    """Wait until the logging thread has handled every record logged so far."""
+    app.extensions["logging"].queue.flush()
+
+
+def readable(output):
+    """Log lines as text: in a JSON project, each line's level, logger, request and
+    message, as a text line has them, then its traceback."""
+{%- if cookiecutter.log_format == "json" %}
+    lines = []
+    for line in output.splitlines():
+        if not line.startswith("{"):
+            lines.append(line)
+            continue
+        record = json.loads(line)
+        request = "{request_id} {remote_addr} {method} {path}".format(**record)
+        lines.append(f"{record['level']} {record['logger']} [{request}] {record['message']}")
+        lines.extend(record.get("exc_info", "").splitlines())
+    return "\n".join(lines)
+{%- else %}
+    return output
+{%- endif %}
 
 
 def wait_for_stderr(capsys, text, timeout=10.0):
-    """Collect stderr until it holds text (a background thread writes it)."""
+    """Collect stderr until it holds text (the logging thread writes it)."""
     seen = []
 
     def found():
-        seen.append(capsys.readouterr().err)
-        return text in "".join(seen)
+        seen.append(readable(capsys.readouterr().err))
+        return text in "\n".join(seen)
 
     wait_for(found, timeout)
-    return "".join(seen)
+    return "\n".join(seen)

@@ -10,8 +10,10 @@ from markupsafe import escape
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.config import DEVELOPMENT_SECRET_KEY
 
-from .conftest import PRODUCTION_OVERRIDES
-{%- if cookiecutter.use_sentry %}, free_port{% endif %}
+from .conftest import PRODUCTION_OVERRIDES, logged, readable
+{%- if cookiecutter.use_sentry %}
+from .peers import free_port
+{%- endif %}
 
 
 @pytest.fixture(autouse=True)
@@ -130,7 +132,9 @@ def test_create_app_twice_adds_no_handler_and_logs_each_line_once(capsys):
     count = len(first.logger.handlers)
     second = create_app("testing")
     assert len(second.logger.handlers) == count
+    assert second.extensions["logging"] is first.extensions["logging"]
     second.logger.warning("logged exactly once")
+    logged(second)
     assert capsys.readouterr().err.count("logged exactly once") == 1
 
 
@@ -144,6 +148,7 @@ def test_caplog_sees_what_the_app_logs_once(app, caplog, capsys):
         logging.getLogger("sqlalchemy").warning("a library's record")
     messages = [record.getMessage() for record in caplog.records]
     assert messages == ["seen by caplog", "a library's record"]
+    logged(app)
     assert capsys.readouterr().err.count("seen by caplog") == 1  # the console's line
 
 
@@ -182,7 +187,8 @@ def test_production_says_where_it_logs_and_keeps_secrets(capsys, tmp_path):
 {%- if cookiecutter.use_sentry %}
     sentry_sdk.init()  # no DSN: later tests send nothing
 {%- endif %}
-    err = capsys.readouterr().err
+    logged(app)
+    err = readable(capsys.readouterr().err)
     assert err.count(" started in production; logging to ") == 1
     line = next(line for line in err.splitlines() if "started in production" in line)
     assert f"{app.name} started in production; logging to console (stderr)" in line

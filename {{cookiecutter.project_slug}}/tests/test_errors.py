@@ -9,7 +9,7 @@ from werkzeug.exceptions import Conflict
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.extensions import db
 
-from .conftest import PRODUCTION_OVERRIDES, close_database
+from .conftest import PRODUCTION_OVERRIDES, close_database, logged, readable
 
 SECRET = "db-password-hunter2"
 HTML = {"Accept": "text/html"}
@@ -179,12 +179,14 @@ def test_5xx_description_is_not_shown(client, headers):
     assert "10.0.0.3" not in body(response)
 
 
-def test_unhandled_exception_is_logged_once_with_traceback(client, log_records):
+def test_unhandled_exception_is_logged_once_with_traceback(app, client, capsys):
     response = client.get("/boom")
-    errors = [r for r in log_records if r.levelname == "ERROR"]
-    assert len(errors) == 1
-    assert errors[0].exc_info[0] is RuntimeError
-    assert errors[0].request_id == response.headers["X-Request-ID"]
+    logged(app)
+    err = readable(capsys.readouterr().err)
+    (line,) = [line for line in err.splitlines() if "Exception on /boom" in line]
+    assert f"ERROR {app.name} [{response.headers['X-Request-ID']} " in line
+    assert err.count("Traceback (most recent call last)") == 1
+    assert err.count("RuntimeError: connect failed") == 1
 
 
 def test_404_is_not_logged_as_an_error(client, log_records):

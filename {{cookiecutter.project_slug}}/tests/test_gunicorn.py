@@ -14,7 +14,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from .conftest import PROJECT_ROOT, free_port, production_environment, wait_for
+from .conftest import PROJECT_ROOT, production_environment
+from .peers import free_port, wait_for
 
 gunicorn_config = pytest.importorskip(
     "gunicorn.config", reason="gunicorn does not run on Windows"
@@ -124,6 +125,7 @@ def test_access_lines_can_be_turned_off(capsys):
 
 def test_graceful_timeout_leaves_time_for_queued_records(monkeypatch):
 {%- if cookiecutter.use_smtp_handler %}
+    monkeypatch.setenv("FLASK_MAIL_SERVER", "smtp.example.com")
     monkeypatch.setenv("FLASK_MAIL_EXIT_WAIT", "7")
 {%- endif %}
 {%- if cookiecutter.use_syslog_handler %}

@@ -1,6 +1,7 @@
 """The log file, with real files in a temporary directory."""
 
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -10,8 +11,13 @@ from flask import request
 
 from {{ cookiecutter.package_name }} import create_app
 
-from .conftest import PRODUCTION_OVERRIDES, failing_app, handler_named
-{%- if cookiecutter.file_rotation == "time" %}, wait_for{% endif %}
+from .conftest import (
+    PRODUCTION_OVERRIDES,
+    failing_app,
+    handler_named,
+    logged,
+    readable,
+)
 
 
 def file_app(path, **overrides):
@@ -19,7 +25,9 @@ def file_app(path, **overrides):
 
 
 def close_handlers(app):
-    for handler in app.extensions["log_handlers"]:
+    """Write what is queued, and close the files."""
+    logged(app)
+    for handler in app.extensions["logging"].handlers.values():
         handler.close()
 
 
@@ -35,10 +43,12 @@ def test_one_error_is_one_traceback_after_two_create_app_calls(tmp_path):
     assert response.headers["X-Request-ID"] in text
 
 
-def test_relative_path_lands_in_the_instance_folder(tmp_path):
+def test_relative_path_lands_in_the_instance_folder(instance_folder):
     app = create_app("production", **{**PRODUCTION_OVERRIDES, "LOG_FILE": "logs/x.log"})
+    app.logger.warning("written in the instance folder")
     close_handlers(app)
-    assert os.path.isdir(os.path.join(app.instance_path, "logs"))
+    text = (instance_folder / "logs" / "x.log").read_text()
+    assert "written in the instance folder" in text
 
 
 def test_default_production_log_file_is_under_the_instance_folder():
@@ -53,7 +63,7 @@ def test_unwritable_location_warns_once_and_app_still_works(tmp_path, capsys):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     app = file_app(blocker / "logs" / "app.log")
-    err = capsys.readouterr().err
+    err = readable(capsys.readouterr().err)
     assert err.count("file logging is off: cannot write") == 1
     assert handler_named(app, "file") is None
     assert app.test_client().get("/boom").status_code == 500
@@ -115,29 +125,34 @@ def test_read_only_folder_is_found_at_startup(read_only_folder):
 
     def start():
         app = file_app(read_only_folder)
-        return app.extensions["log_failures"].get("file", "started")
+        return app.extensions["logging"].failures.get("file", "started")
 
     reason = as_unprivileged_user(start)
     assert reason.startswith(f"cannot write {read_only_folder}")
     assert "Permission denied" in reason
 
 
-def test_write_failures_at_run_time_are_reported_once_not_per_record(tmp_path, capsys):
+def test_a_file_that_cannot_be_written_is_told_once_then_counted(tmp_path, capsys):
     log_dir = tmp_path / "logs"
     app = file_app(log_dir / "app.log")
     with app.app_context():
         app.logger.warning("written")
+        logged(app)
         shutil.rmtree(log_dir)  # the folder goes away under the running app
         for number in range(50):
             app.logger.warning("lost %d", number)
-    client = app.test_client()
-    assert client.get("/boom").status_code == 500  # the app keeps serving
-    err = capsys.readouterr().err
+    assert app.test_client().get("/boom").status_code == 500  # the app goes on
+    logged(app)
+    err = readable(capsys.readouterr().err)
     assert err.count("could not be written") == 1
     assert "1 records could not be written to" in err
     assert "Logging error" not in err
-    close_handlers(app)  # at exit, the rest is counted: 49 warnings and the error
-    assert "50 records could not be written to" in capsys.readouterr().err
+    log_dir.mkdir()  # it works again: said so, with what was lost meanwhile
+    app.logger.warning("written again")
+    logged(app)
+    err = readable(capsys.readouterr().err)
+    assert re.search(r"app\.log works again after [\d.]+ s; 50 more records were lost", err)
+    assert "written again" in (log_dir / "app.log").read_text()
 
 
 def test_hostile_path_stays_on_one_line(tmp_path):
@@ -188,17 +203,21 @@ def rotated_text(directory):
 
 
 def test_file_rotates_on_schedule(tmp_path):
+    """The schedule is LOG_FILE_WHEN's; what happens when it comes is doRollover()."""
     log_file = tmp_path / "app.log"
-    app = file_app(log_file, LOG_FILE_WHEN="S", LOG_FILE_BACKUP_COUNT=5)
-
-    def rotated():
-        with app.app_context():
-            app.logger.info("tick")
-        return list(tmp_path.glob("app.log.*"))
-
-    assert wait_for(rotated, timeout=5)
+    app = file_app(log_file, LOG_FILE_WHEN="H", LOG_FILE_BACKUP_COUNT=5)
+    handler = handler_named(app, "file")
+    assert (handler.when, handler.interval, handler.backupCount) == ("H", 3600, 5)
+    with app.app_context():
+        app.logger.info("before the rotation")
+        logged(app)
+        handler.doRollover()
+        app.logger.info("after the rotation")
     close_handlers(app)
-    assert "tick" in log_file.read_text()
+    (rotated,) = tmp_path.glob("app.log.*")
+    assert "before the rotation" in rotated.read_text()
+    assert "after the rotation" not in rotated.read_text()
+    assert "after the rotation" in log_file.read_text()
 {%- else %}
 
 
@@ -207,6 +226,7 @@ def test_file_moved_by_logrotate_is_reopened(tmp_path):
     app = file_app(log_file)
     with app.app_context():
         app.logger.info("before the move")
+        logged(app)
         log_file.rename(tmp_path / "app.log.1")
         app.logger.info("after the move")
     close_handlers(app)

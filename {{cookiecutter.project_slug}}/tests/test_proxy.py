@@ -4,15 +4,14 @@ from flask import request
 
 from {{ cookiecutter.package_name }} import create_app
 
-from .conftest import ListHandler
+from .conftest import handled_records, logged
 
 FORWARDED = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
 
 
 def seen_by(app):
     """(remote address in the log record, scheme) of one request with FORWARDED."""
-    handler = ListHandler()
-    app.logger.addHandler(handler)
+    records = handled_records(app)
 
     @app.route("/who")
     def who():
@@ -20,7 +19,8 @@ def seen_by(app):
         return request.scheme
 
     scheme = app.test_client().get("/who", headers=FORWARDED).get_data(as_text=True)
-    (record,) = [r for r in handler.records if r.getMessage() == "who is it"]
+    logged(app)
+    (record,) = [r for r in records if r.getMessage() == "who is it"]
     return record.remote_addr, scheme
 
 

@@ -102,17 +102,6 @@ def test_every_response_has_exactly_one_id_the_requests(app, client):
     assert response.headers.getlist("X-Request-ID") == ["from-the-caller"]
 
 
-def test_the_id_in_the_log_is_the_one_on_the_response(app, client, log_records):
-    @app.route("/logs")
-    def logs():
-        app.logger.warning("inside")
-        return "ok"
-
-    response = client.get("/logs")
-    (record,) = [r for r in log_records if r.getMessage() == "inside"]
-    assert record.request_id == response.headers["X-Request-ID"]
-
-
 FORKED_IDS = """
 import os
 from {{ cookiecutter.package_name }}.request_id import new_request_id

@@ -10,7 +10,8 @@ import sentry_sdk
 
 from {{ cookiecutter.package_name }}.sentry import tag_request_id
 
-from .conftest import failing_app, wait_for
+from .conftest import failing_app
+from .peers import wait_for
 
 
 class EnvelopeServer(ThreadingHTTPServer):

@@ -29,6 +29,9 @@ class Config:
 
     LOG_LEVEL = "INFO"
     LOG_EXTRA_LOGGERS = ["sqlalchemy"]
+    # Records waiting for the logging thread, in bytes at most; more are dropped,
+    # counted and reported.
+    LOG_QUEUE_BYTES = 8 * 1024 * 1024
 {%- if cookiecutter.use_file_handler %}
 
     # A relative LOG_FILE is taken from the instance folder.
@@ -59,7 +62,6 @@ class Config:
     ]
     MAIL_TIMEOUT = 10
     MAIL_THROTTLE_SECONDS = 300
-    MAIL_QUEUE_SIZE = 1000
     MAIL_EXIT_WAIT = 30
 {%- endif %}
 {%- if cookiecutter.use_syslog_handler %}
@@ -68,7 +70,6 @@ class Config:
     SYSLOG_SOCKTYPE = "udp"
     SYSLOG_FACILITY = "user"
     SYSLOG_TIMEOUT = 5
-    SYSLOG_QUEUE_SIZE = 10000
 {%- endif %}
 {%- if cookiecutter.use_nt_eventlog_handler %}
 

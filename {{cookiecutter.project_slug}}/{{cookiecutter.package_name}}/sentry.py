@@ -26,15 +26,17 @@ def init_sentry(app: Flask) -> None:
         traces_sample_rate=float(app.config["SENTRY_TRACES_SAMPLE_RATE"] or 0),
         integrations=[
             FlaskIntegration(),
-            # Log records become breadcrumbs only: the Flask integration already
-            # reports each unhandled exception, and Flask logs it too.
-            LoggingIntegration(level=logging.INFO, event_level=None),
+            # ERROR records become events too (a logger.exception() call), and
+            # INFO ones breadcrumbs. An unhandled exception is both Flask's logged
+            # error and the Flask integration's report: the SDK's dedupe sends it
+            # once.
+            LoggingIntegration(level=logging.INFO, event_level=logging.ERROR),
         ],
     )
     app.before_request(tag_request_id)
     # For the startup line: where events go, without the DSN's key.
     host = urlsplit(app.config["SENTRY_DSN"]).hostname
-    app.extensions.setdefault("log_destinations", {})["sentry"] = host
+    app.extensions["logging"].destinations["sentry"] = host
 
 
 def tag_request_id() -> None:

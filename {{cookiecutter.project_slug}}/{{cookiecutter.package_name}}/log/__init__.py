@@ -1,18 +1,24 @@
-"""Logging setup: the chosen handlers, built from app.config and attached once.
+"""Logging, set up once per process: the chosen handlers behind one queue.
 
-Calling init_logging again (a second create_app in one process) replaces the handlers
-it attached before instead of adding more. It never touches other loggers' handlers
-and never disables existing loggers.
+init_logging(app) builds the handlers from app.config (handlers whose setting is
+empty stay off; one that cannot start is left out with a warning) and puts one
+LogQueueHandler on the app's logger and on LOG_EXTRA_LOGGERS (see queue.py). A later
+create_app() with the same settings reuses them; with other settings (a test suite's
+apps) it replaces them. Never a second handler, never a line twice.
+
+What it built is app.extensions["logging"], a LogSetup: `flask check-logging` and
+the startup line read it there.
 """
 
+import hashlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from flask import Flask
+from flask import Config, Flask
 from flask.logging import default_handler
 
 from .console import build_console_handler
-from .context import RequestContextFilter
 {%- if cookiecutter.use_file_handler %}
 from .file import build_file_handler
 {%- endif %}
@@ -22,6 +28,7 @@ from .mail import build_mail_handler
 {%- if cookiecutter.use_nt_eventlog_handler %}
 from .nteventlog import build_nt_eventlog_handler
 {%- endif %}
+from .queue import LogQueueHandler
 from .report import HandlerUnavailable, warn
 {%- if cookiecutter.use_syslog_handler %}
 from .syslog import build_syslog_handler
@@ -45,48 +52,48 @@ HANDLER_BUILDERS: dict[str, Callable[[Flask], logging.Handler | None]] = {
 {%- endif %}
 }
 
-# The handlers init_logging attached, by logger name.
-_attached: dict[str, list[logging.Handler]] = {}
+
+@dataclass
+class LogSetup:
+    """What init_logging built: the handlers by name, why others could not start,
+    and the queue in front of them."""
+
+    settings: str  # a digest of what it was built from
+    handlers: dict[str, logging.Handler]
+    failures: dict[str, str]
+    queue: LogQueueHandler
+    destinations: dict[str, str] = field(default_factory=dict)
+
+
+_current: LogSetup | None = None
 
 
 def init_logging(app: Flask) -> None:
-    handlers, failures = build_handlers(app)
-    context = RequestContextFilter()
-    for handler in handlers:
-        handler.addFilter(context)
-
+    global _current
+    # What the handlers are made of, as a digest: it holds passwords.
+    made_of = (app.import_name, app.instance_path, app.debug, sorted(app.config.items()))
+    settings = hashlib.sha256(repr(made_of).encode("utf-8", "replace")).hexdigest()
+    if _current is None or _current.settings != settings:
+        if _current is not None:
+            _current.queue.stop()  # what it queued is still handled
+        _current = build_setup(app, settings)
+    queue = _current.queue
     extra = [logging.getLogger(name) for name in app.config["LOG_EXTRA_LOGGERS"]]
-    replaced = set()
     for logger in [app.logger, *extra]:
-        replaced.update(attach_handlers(logger, handlers, propagate=app.testing))
-    for handler in replaced:
-        handler.close()
-
+        for old in [h for h in logger.handlers if isinstance(h, LogQueueHandler)]:
+            logger.removeHandler(old)
+        logger.addHandler(queue)
+        # The queue is the whole output: passing records on to the root logger too
+        # would print every line twice wherever root has a handler. Tests are the
+        # exception: pytest's caplog listens on the root logger.
+        logger.propagate = app.testing
     app.logger.removeHandler(default_handler)
     app.logger.setLevel(app.config["LOG_LEVEL"])
-    app.extensions["log_handlers"] = handlers
-    app.extensions["log_failures"] = failures
-    app.extensions["log_destinations"] = {
-        h.name: getattr(h, "destination", "-") for h in handlers
-    }
+    app.extensions["logging"] = _current
 
 
-def log_startup(app: Flask) -> None:
-    """In production, say first thing which configuration runs and where it logs.
-
-    One record per process, naming each destination (a file, a server and its
-    recipients, an address), never a password or a key.
-    """
-    if app.config["CONFIG_NAME"] != "production":
-        return
-    destinations = app.extensions["log_destinations"]
-    where = ", ".join(f"{name} ({target})" for name, target in destinations.items())
-    app.logger.info("%s started in production; logging to %s", app.name, where)
-
-
-def build_handlers(app: Flask) -> tuple[list[logging.Handler], dict[str, str]]:
-    """The handlers that could start, and {name: reason} for those that could not."""
-    handlers: list[logging.Handler] = []
+def build_setup(app: Flask, settings: str) -> LogSetup:
+    handlers: dict[str, logging.Handler] = {}
     failures: dict[str, str] = {}
     for name, build in HANDLER_BUILDERS.items():
         try:
@@ -96,22 +103,42 @@ def build_handlers(app: Flask) -> tuple[list[logging.Handler], dict[str, str]]:
             failures[name] = str(exc)
             continue
         if handler is not None:
-            handlers.append(handler)
-    return handlers, failures
+            handler.name = name
+            handlers[name] = handler
+    wait, setting = exit_wait(app.config)
+    queue = LogQueueHandler(
+        list(handlers.values()),
+        max_bytes=int(app.config["LOG_QUEUE_BYTES"]),
+        exit_wait=wait,
+        exit_label=f"{setting}={wait:g}s",
+    )
+    destinations = {n: getattr(h, "destination", "-") for n, h in handlers.items()}
+    return LogSetup(settings, handlers, failures, queue, destinations)
 
 
-def attach_handlers(
-    logger: logging.Logger, handlers: list[logging.Handler], propagate: bool
-) -> list[logging.Handler]:
-    """Put handlers on logger in place of earlier ones; return those it replaced."""
-    old = _attached.pop(logger.name, [])
-    for handler in old:
-        logger.removeHandler(handler)
-    for handler in handlers:
-        logger.addHandler(handler)
-    # The handlers above are the whole output: passing records on to the root
-    # logger as well would print every line twice wherever root has a handler.
-    # Tests are the exception: pytest's caplog listens on the root logger.
-    logger.propagate = propagate
-    _attached[logger.name] = list(handlers)
-    return [handler for handler in old if handler not in handlers]
+def exit_wait(config: Config) -> tuple[float, str]:
+    """How long a normal exit waits for queued records, and the setting that says so.
+
+    gunicorn.conf.py gives a stopping worker that much time, and some to spare.
+    """
+    waits = [(5.0, "the local handlers' wait")]
+{%- if cookiecutter.use_smtp_handler %}
+    if config["MAIL_SERVER"]:
+        waits.append((float(config["MAIL_EXIT_WAIT"]), "MAIL_EXIT_WAIT"))
+{%- endif %}
+{%- if cookiecutter.use_syslog_handler %}
+    if config["SYSLOG_ADDRESS"]:
+        waits.append((float(config["SYSLOG_TIMEOUT"]), "SYSLOG_TIMEOUT"))
+{%- endif %}
+    return max(waits[1:] or waits)
+
+
+def log_startup(app: Flask) -> None:
+    """In production, say first thing which configuration runs and where it logs:
+    each destination (a file, a server and its recipients, an address), never a
+    password or a key."""
+    if app.config["CONFIG_NAME"] != "production":
+        return
+    destinations = app.extensions["logging"].destinations
+    where = ", ".join(f"{name} ({target})" for name, target in destinations.items())
+    app.logger.info("%s started in production; logging to %s", app.name, where)

@@ -6,7 +6,8 @@ import sys
 import click
 from flask import Flask, current_app
 
-from .context import RequestContextFilter
+from .records import prepare
+from .report import ReportsFailures
 
 MESSAGE = "Test record from `flask check-logging`; no action needed."
 
@@ -19,44 +20,26 @@ def register_check_command(app: Flask) -> None:
         A handler whose setting is present but which could not start is reported as
         failed too. The exit status is 1 if any failed.
         """
-        results = {
-            name: f"FAILED: {reason}"
-            for name, reason in current_app.extensions["log_failures"].items()
-        }
-        for handler in current_app.extensions["log_handlers"]:
+        setup = current_app.extensions["logging"]
+        results = {name: f"FAILED: {reason}" for name, reason in setup.failures.items()}
+        for name, handler in setup.handlers.items():
             error = check_handler(handler, current_app.logger)
-            results[handler.name] = (
-                "ok" if error is None else f"FAILED: {type(error).__name__}: {error}"
-            )
+            results[name] = "ok" if error is None else f"FAILED: {error}"
         for name, result in results.items():
             click.echo(f"{name}: {result}")
         sys.exit(1 if any(r != "ok" for r in results.values()) else 0)
 
 
-def check_handler(
-    handler: logging.Handler, logger: logging.Logger
-) -> BaseException | None:
-    """Emit a test record through handler now; return what went wrong, or None.
-
-    A handler with a background thread delivers the record on this thread instead,
-    so the answer comes before the command ends.
-    """
+def check_handler(handler: logging.Handler, logger: logging.Logger) -> str | None:
+    """Emit a test record through handler on this thread, past the queue, past its
+    level and filters (the mail throttle); return what went wrong, or None."""
     record = logger.makeRecord(
         logger.name, logging.WARNING, __file__, 0, MESSAGE, (), None
     )
-    RequestContextFilter().filter(record)
-    check = getattr(handler, "check", None)  # a handler with a background thread
-    if check is not None:
-        error: BaseException | None = check(record)
-        return error
-    errors: list[BaseException | None] = []
-    # Handlers hand their failures to handleError instead of raising: catch them there.
-    handler.handleError = (  # type: ignore[method-assign]
-        lambda record: errors.append(sys.exc_info()[1])
-    )
-    try:
-        handler.handle(record)
-        handler.flush()
-    finally:
-        del handler.handleError
-    return errors[0] if errors else None
+    assert isinstance(handler, ReportsFailures)
+    handler.error = None
+    handler.emit(prepare(record))
+    handler.flush()
+    if handler.error is None:
+        return None
+    return f"{type(handler.error).__name__}: {handler.error}"

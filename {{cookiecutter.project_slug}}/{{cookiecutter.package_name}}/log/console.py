@@ -1,4 +1,4 @@
-"""The stream handler: stderr, where development servers and gunicorn collect output."""
+"""The console: stderr, where development servers and gunicorn collect output."""
 
 import logging
 import sys
@@ -7,13 +7,12 @@ from typing import TextIO
 from flask import Flask
 
 from .formatters import TextFormatter, line_formatter
+from .report import ReportsFailures
 
 
-class StderrHandler(logging.StreamHandler[TextIO]):
-    """Write to whatever sys.stderr is at the time, as logging.lastResort does.
-
-    Servers and test runners replace sys.stderr after the app is created.
-    """
+class StderrHandler(ReportsFailures, logging.StreamHandler[TextIO]):
+    """Write to whatever sys.stderr is at the time, as logging.lastResort does:
+    servers and test runners replace it after the app is created."""
 
     destination = "stderr"
 
@@ -28,7 +27,6 @@ class StderrHandler(logging.StreamHandler[TextIO]):
 
 def build_console_handler(app: Flask) -> logging.Handler:
     handler = StderrHandler()
-    handler.name = "console"
     # Development keeps a readable console whatever the log format.
     handler.setFormatter(TextFormatter() if app.debug else line_formatter())
     return handler

@@ -1,20 +1,19 @@
-"""The log file, shared safely by every worker process through concurrent-log-handler.
+"""The log file, shared by every worker process through concurrent-log-handler.
 
 Its handlers take an inter-process lock around each write and rotation, so gunicorn
-workers writing one file neither lose nor interleave lines.
+workers writing one file neither lose nor mix lines.
 """
 
 import logging
 import os
 import tempfile
-from typing import Any
 
 {% if cookiecutter.file_rotation == "time" -%}
-from concurrent_log_handler import ConcurrentTimedRotatingFileHandler
+from concurrent_log_handler import ConcurrentTimedRotatingFileHandler as Rotating
 {%- else -%}
-from concurrent_log_handler import ConcurrentRotatingFileHandler
+from concurrent_log_handler import ConcurrentRotatingFileHandler as Rotating
 {%- endif %}
-from flask import Config, Flask
+from flask import Flask
 
 from .formatters import line_formatter
 from .report import HandlerUnavailable, ReportsFailures
@@ -27,10 +26,28 @@ def build_file_handler(app: Flask) -> logging.Handler | None:
     path = os.path.join(app.instance_path, app.config["LOG_FILE"])
     try:
         check_writable(path)
-        handler = open_log_file(path, app.config)
+{%- if cookiecutter.file_rotation == "size" %}
+        # Rotate to path.1, path.2, ... when the file reaches LOG_FILE_MAX_BYTES.
+        handler = LogFileHandler(
+            path,
+            maxBytes=int(app.config["LOG_FILE_MAX_BYTES"]),
+            backupCount=int(app.config["LOG_FILE_BACKUP_COUNT"]),
+            encoding="utf-8",
+        )
+{%- elif cookiecutter.file_rotation == "time" %}
+        # Rotate on the LOG_FILE_WHEN schedule (midnight by default).
+        handler = LogFileHandler(
+            path,
+            when=app.config["LOG_FILE_WHEN"],
+            backupCount=int(app.config["LOG_FILE_BACKUP_COUNT"]),
+            encoding="utf-8",
+        )
+{%- else %}
+        # Never rotate here: once logrotate moves the file, the next write reopens it.
+        handler = LogFileHandler(path, maxBytes=0, encoding="utf-8")
+{%- endif %}
     except OSError as exc:
         raise HandlerUnavailable(f"cannot write {path} ({exc})") from exc
-    handler.name = "file"
     handler.setLevel(app.config["LOG_FILE_LEVEL"])
     handler.setFormatter(line_formatter())
     return handler
@@ -48,41 +65,17 @@ def check_writable(path: str) -> None:
         pass
     with tempfile.TemporaryFile(dir=directory):
         pass
-{%- if cookiecutter.file_rotation == "size" %}
 
 
-def open_log_file(path: str, config: Config) -> "LogFileHandler":
-    """Rotate to path.1, path.2, ... when the file reaches LOG_FILE_MAX_BYTES."""
-    return LogFileHandler(
-        path,
-        maxBytes=int(config["LOG_FILE_MAX_BYTES"]),
-        backupCount=int(config["LOG_FILE_BACKUP_COUNT"]),
-        encoding="utf-8",
-    )
-{%- elif cookiecutter.file_rotation == "time" %}
+class LogFileHandler(ReportsFailures, Rotating):
+    """The rotating handler. A failed write (a full disk, a deleted folder) is told
+    on stderr (see ReportsFailures), and the next record starts on a line of its own:
+    a record cut short is never glued to the next one."""
 
-
-def open_log_file(path: str, config: Config) -> "LogFileHandler":
-    """Rotate on the LOG_FILE_WHEN schedule (midnight by default)."""
-    return LogFileHandler(
-        path,
-        when=config["LOG_FILE_WHEN"],
-        backupCount=int(config["LOG_FILE_BACKUP_COUNT"]),
-        encoding="utf-8",
-    )
-{%- else %}
-
-
-def open_log_file(path: str, config: Config) -> "LogFileHandler":
-    """Never rotate here: once logrotate moves the file, the next write reopens it."""
-    return LogFileHandler(path, maxBytes=0, encoding="utf-8")
-{%- endif %}
-
-
-class LogFileHandler(ReportsFailures, {% if cookiecutter.file_rotation == "time" %}ConcurrentTimedRotatingFileHandler{% else %}ConcurrentRotatingFileHandler{% endif %}):
-    """The rotating handler, telling of failed writes (a full disk, a deleted folder)
-    at most once a minute, with a count."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, path: str, **kwargs: object) -> None:
+        super().__init__(path, **kwargs)  # type: ignore[arg-type]
         self.destination = self.baseFilename
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text if self.down_since is None else "\n" + text

@@ -6,15 +6,15 @@ from .escape import escape_controls
 {%- if cookiecutter.log_format == "json" %}
 from .json_format import JsonLineFormatter
 {%- endif %}
-from .tracebacks import ExcInfo, format_exc_info
+from .records import FIELD_DEFAULTS
 
 LINE_FORMAT = (
     "%(asctime)s %(levelname)s %(name)s "
     "[%(request_id)s %(remote_addr)s %(method)s %(path)s] "
-    "%(message)s [in %(pathname)s:%(lineno)d]"
+    "%(message)s [in %(source_file)s:%(source_line)d]"
 )
 # The web server's own lines: no place in the app's code to name.
-SERVER_FORMAT = LINE_FORMAT.removesuffix(" [in %(pathname)s:%(lineno)d]")
+SERVER_FORMAT = LINE_FORMAT.removesuffix(" [in %(source_file)s:%(source_line)d]")
 
 
 def line_formatter() -> logging.Formatter:
@@ -36,18 +36,11 @@ def server_formatter() -> logging.Formatter:
 
 
 class TextFormatter(logging.Formatter):
-    """LINE_FORMAT with control characters in the message escaped.
-
-    A traceback still follows on its own lines, as usual, with the exception
-    messages inside it escaped too (see tracebacks.py): request data cannot start a
-    line that looks like a record.
-    """
+    """LINE_FORMAT, its first line escaped: only the traceback may add lines, and the
+    messages inside it are escaped already."""
 
     def __init__(self, fmt: str = LINE_FORMAT) -> None:
-        super().__init__(fmt)
+        super().__init__(fmt, defaults=FIELD_DEFAULTS)
 
     def formatMessage(self, record: logging.LogRecord) -> str:
         return escape_controls(super().formatMessage(record))
-
-    def formatException(self, ei: ExcInfo) -> str:
-        return format_exc_info(ei)

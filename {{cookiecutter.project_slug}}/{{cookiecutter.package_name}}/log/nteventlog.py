@@ -29,7 +29,6 @@ def build_nt_eventlog_handler(app: Flask) -> logging.Handler | None:
         raise HandlerUnavailable(
             f"cannot register {appname!r} as an event source: {exc}"
         ) from exc
-    handler.name = "nteventlog"
     # Always text: the Event Viewer shows a message as text, not as JSON.
     handler.setFormatter(EventTextFormatter())
     return handler

@@ -1,52 +1,72 @@
-"""One mail per error per window: a burst of the same failure is one mail, not 500."""
+"""One mail per error per window for the whole host: a burst is one mail, not 500.
 
+The workers of a server share what they know through marks in a folder (the instance
+folder's mail-throttle/): one file per error and window, which exactly one process can
+create, the one that mails it. The others append a byte for each time they hold the
+error back, which the next mail of that error counts. Windows follow the clock: with a
+window of 300 seconds, an error is mailed at most once between 12:00:00 and 12:04:59.
+"""
+
+import contextlib
+import hashlib
 import logging
-import threading
+import os
 import time
-from collections.abc import Callable, Hashable
+
+from .report import warn
 
 
-class Throttle:
-    """Let one record per error (type and place it was raised) through per window.
+class MailThrottle(logging.Filter):
+    """Let one record per error and window through; a window of 0 lets all through."""
 
-    allow() returns None for a record to hold back, else how many of the same error
-    were held back before it. A window of 0 lets everything through.
-    """
+    MAX_MARKS = 4096  # files kept in the folder at most: the oldest go first
 
-    MAX_KEYS = 4096
-
-    def __init__(
-        self, window: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, folder: str, window: float) -> None:
+        super().__init__()
         self.window = window
-        self.clock = clock
-        # key -> (time of the last mail, records held back since)
-        self._seen: dict[Hashable, tuple[float, int]] = {}
-        self._lock = threading.Lock()
+        self.folder = folder
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as exc:
+            warn(f"mail is not throttled: cannot make {folder} ({exc})")
+            self.window = 0
 
-    def allow(self, record: logging.LogRecord) -> int | None:
+    def filter(self, record: logging.LogRecord) -> bool:
         if self.window <= 0:
-            return 0
-        key = throttle_key(record)
-        now = self.clock()
-        with self._lock:
-            last, held = self._seen.get(key, (None, 0))
-            if last is not None and now - last < self.window:
-                self._seen[key] = (last, held + 1)
-                return None
-            if len(self._seen) >= self.MAX_KEYS:
-                self._forget_older_than(now - self.window)
-            self._seen[key] = (now, 0)
+            return True
+        # The error's type and its innermost place in the project's code (records.py),
+        # else the line that logged it: a library line shared by many errors, or the
+        # values in a message, do not make errors the same or different.
+        error = getattr(record, "error_place", None)
+        name = error or f"{record.name} at {record.pathname}:{record.lineno}"
+        key = hashlib.sha256(name.encode("utf-8", "replace")).hexdigest()[:24]
+        window = int(time.time() // self.window)
+        mark = os.path.join(self.folder, f"{key}.{window}")
+        try:
+            os.close(os.open(mark, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+        except FileExistsError:
+            with contextlib.suppress(OSError), open(mark, "ab") as held:
+                held.write(b".")
+            return False
+        except OSError:
+            return True  # no mark can be made: better a mail too many than none
+        record.held_back = self.clear_earlier(key, window)
+        return True
+
+    def clear_earlier(self, key: str, window: int) -> int:
+        """Remove this error's marks of earlier windows (and the oldest marks beyond
+        MAX_MARKS); return how many times those held it back."""
+        held, marks = 0, []
+        with contextlib.suppress(OSError), os.scandir(self.folder) as entries:
+            for entry in entries:
+                name, _, number = entry.name.rpartition(".")
+                if name == key and number.isdigit() and int(number) < window:
+                    with contextlib.suppress(OSError):
+                        held += entry.stat().st_size
+                        os.remove(entry.path)
+                elif number.isdigit():
+                    marks.append((int(number), entry.path))
+        for _, path in sorted(marks)[: max(0, len(marks) - self.MAX_MARKS)]:
+            with contextlib.suppress(OSError):
+                os.remove(path)
         return held
-
-    def _forget_older_than(self, cutoff: float) -> None:
-        for key in [k for k, (last, _) in self._seen.items() if last < cutoff]:
-            del self._seen[key]
-
-
-def throttle_key(record: logging.LogRecord) -> Hashable:
-    """The error's type and the place it was raised (the context filter put that
-    place on the record), or the place and message of a record without one."""
-    if record.exc_info:
-        return (record.exc_info[0], record.pathname, record.lineno)
-    return (None, record.pathname, record.lineno, str(record.msg))

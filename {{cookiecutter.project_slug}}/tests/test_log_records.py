@@ -1,0 +1,310 @@
+"""What every record carries to the handlers, and the text of its traceback."""
+
+import logging
+import re
+import sys
+import time
+import traceback
+import tracemalloc
+
+import pytest
+from flask import g
+
+from {{ cookiecutter.package_name }}.log import records
+from {{ cookiecutter.package_name }}.log.escape import escape_controls
+from {{ cookiecutter.package_name }}.log.formatters import TextFormatter
+from {{ cookiecutter.package_name }}.log.records import CONTEXT_FIELDS, prepare
+from {{ cookiecutter.package_name }}.log.tracebacks import (
+    MAX_CHAIN,
+    MAX_MESSAGE,
+    MAX_TEXT,
+    format_exception,
+)
+
+from .conftest import logged, readable
+
+
+def make_record(msg="hello", args=None, exc_info=None):
+    return logging.LogRecord("test", logging.ERROR, __file__, 10, msg, args, exc_info)
+
+
+def caught(function):
+    try:
+        function()
+    except BaseException as exc:  # noqa: BLE001 (each case raises its own)
+        return exc
+    pytest.fail("it did not raise")
+
+
+def test_outside_a_request_the_fields_read_dashes(app):
+    with app.app_context():
+        prepared = prepare(make_record())
+    assert [getattr(prepared, field) for field in CONTEXT_FIELDS] == ["-"] * 5
+    assert (prepared.source_file, prepared.source_line) == (__file__, 10)
+
+
+def test_inside_a_request_the_fields_are_its_own_and_escaped(app):
+    environ = {"REMOTE_ADDR": "203.0.113.9"}
+    with app.test_request_context(
+        "/orders/7%0d%0aINFO forged%1b", method="POST",
+        headers={"X-Request-ID": "req-42"}, environ_base=environ,
+    ):  # fmt: skip
+        g.user = "alice\u202e"
+        prepared = prepare(make_record())
+    assert prepared.request_id == "req-42"
+    assert prepared.method == "POST"
+    assert prepared.path == "/orders/7\\r\\nINFO forged\\x1b"
+    assert prepared.remote_addr == "203.0.113.9"
+    assert prepared.user == "alice\\u202e"
+
+
+def test_a_value_given_in_extra_is_kept(app):
+    record = make_record()
+    record.request_id = "from-extra"
+    with app.test_request_context("/orders/7"):
+        prepared = prepare(record)
+    assert (prepared.request_id, prepared.path) == ("from-extra", "/orders/7")
+
+
+def raise_here():
+    raise KeyError("missing")
+
+
+def test_the_copy_names_the_raise_and_the_record_stays_as_it_was():
+    """Sentry, caplog and any other handler see the logging call's own fields."""
+    try:
+        raise_here()
+    except KeyError:
+        record = make_record("failed", exc_info=sys.exc_info())
+    before = dict(record.__dict__)
+    prepared = prepare(record)
+    assert record.__dict__ == before
+    raise_line = raise_here.__code__.co_firstlineno + 1
+    assert (prepared.source_file, prepared.source_line) == (__file__, raise_line)
+    assert prepared.source_function == "raise_here"
+    assert (prepared.pathname, prepared.lineno, prepared.funcName) == (
+        __file__, 10, None
+    )  # fmt: skip
+    assert prepared.exc_info is None
+    assert prepared.error_type == "KeyError"
+    assert prepared.error_summary == "KeyError: 'missing'"
+    line = TextFormatter().format(prepared).splitlines()[0]
+    assert line.endswith(f"failed [in {__file__}:{raise_line}]")
+
+
+def test_the_error_place_is_the_innermost_line_of_the_project(monkeypatch):
+    """The mail throttle's key: a library line shared by many errors, such as the
+    json module's, must not make them one error."""
+    import json
+
+    def parse(text):
+        return json.loads(text)
+
+    monkeypatch.setattr(records, "PROJECT", __file__)
+    exc = caught(lambda: parse("{not json"))
+    record = make_record(exc_info=(type(exc), exc, exc.__traceback__))
+    prepared = prepare(record)
+    parse_line = parse.__code__.co_firstlineno + 1
+    assert prepared.error_place == f"JSONDecodeError at {__file__}:{parse_line}"
+    assert prepared.source_file == json.decoder.__file__  # where it was raised
+
+
+def test_a_line_logged_in_a_request_carries_the_id_of_its_response(app, capsys):
+    @app.route("/_test/hello")
+    def hello():
+        app.logger.warning("inside the view")
+        return "ok"
+
+    response = app.test_client().get("/_test/hello?x=1")
+    logged(app)
+    (line,) = [
+        line for line in readable(capsys.readouterr().err).splitlines()
+        if "inside the view" in line
+    ]  # fmt: skip
+    request_id = response.headers["X-Request-ID"]
+    assert f"WARNING {app.name} [{request_id} 127.0.0.1 GET /_test/hello]" in line
+
+
+def test_a_text_line_is_one_line_whatever_the_message():
+    record = make_record("user said %s", ("hi\n2026-01-01 ERROR forged\u202e\ud800",))
+    line = TextFormatter().format(prepare(record))
+    assert len(line.splitlines()) == 1
+    assert "hi\\n2026-01-01 ERROR forged\\u202e\\ud800" in line
+
+
+def test_a_huge_message_is_cut_and_says_so():
+    record = prepare(make_record("x" * (MAX_MESSAGE + 5000)))
+    assert record.msg == "x" * MAX_MESSAGE + "[... 5,000 more characters cut]"
+
+
+def test_a_ten_megabyte_exception_costs_little_memory():
+    message = "y" * 10_000_000
+    exc = caught(lambda: (_ for _ in ()).throw(ValueError(message)))
+    record = make_record("failed", exc_info=(ValueError, exc, exc.__traceback__))
+    tracemalloc.start()
+    prepared = prepare(record)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 1_000_000, f"{peak:,} bytes to prepare the record"
+    assert len(prepared.exc_text) < MAX_TEXT
+    assert "[... 9,983,616 more characters cut]" in prepared.exc_text
+    assert len(prepared.error_summary) == 160
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [
+        ("a\nb\rc\x0bd\x0ce\x1cf\x85g\u2028h\u2029i\x00j", None),
+        ("\x1b[31mred", "\\x1b[31mred"),  # a terminal escape sequence
+        ("\x9b31mred", "\\x9b31mred"),  # the same, as a C1 control
+        ("\x7f\x80\x9f", "\\x7f\\x80\\x9f"),
+        ("txt.exe\u202egnp", "txt.exe\\u202egnp"),  # shows as "txt.exepng"
+        ("\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069", None),
+        ("lone \ud800 surrogate", "lone \\ud800 surrogate"),
+        ("plain text, café, 東京, ‰", "plain text, café, 東京, ‰"),
+    ],
+)
+def test_escape_controls(raw, escaped):
+    result = escape_controls(raw)
+    if escaped is not None:
+        assert result == escaped
+    assert result.isprintable()
+    result.encode("utf-8")  # no lone surrogate left
+
+
+# The traceback's text: Python's own, without the ^^^^ markers, and bounded.
+MARKERS = re.compile(r"^ *[~^]+ *$")
+
+
+def python_without_markers(exc):
+    """traceback.format_exception(exc), without the marker lines under frames."""
+    text = "".join(traceback.format_exception(exc))
+    kept = [line for line in text.splitlines() if not MARKERS.match(line)]
+    return "\n".join(kept)
+
+
+def deep(depth):
+    if depth == 0:
+        raise KeyError("at the bottom")
+    deep(depth - 1)
+
+
+def raise_from():
+    try:
+        deep(3)
+    except KeyError as exc:
+        raise RuntimeError("could not load") from exc
+
+
+def raise_while_handling():
+    try:
+        {}["missing"]
+    except KeyError:
+        int("not a number")
+
+
+def raise_suppressed():
+    try:
+        {}["missing"]
+    except KeyError:
+        raise LookupError("nothing to see") from None
+
+
+def raise_with_note():
+    exc = TypeError("bad type")
+    exc.add_note("a note from the caller")
+    raise exc
+
+
+CASES = {
+    "plain": lambda: deep(5),
+    "raised from": raise_from,
+    "raised while handling": raise_while_handling,
+    "context suppressed": raise_suppressed,
+    "with a note": raise_with_note,
+    "empty message": lambda: (_ for _ in ()).throw(ValueError()),
+    "recursion": lambda: deep(5000),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_text_is_pythons_without_the_markers(case):
+    exc = caught(CASES[case])
+    text = format_exception(exc)
+    if case == "recursion":  # the innermost frames, and how many were left out
+        assert re.search(r"\[\.\.\. \d+ frames left out \.\.\.\]", text)
+        assert re.search(r"\[Previous line repeated \d+ more times\]", text)
+        assert "RecursionError: maximum recursion depth exceeded" in text
+        return
+    assert text == python_without_markers(exc)
+
+
+def test_an_exception_never_raised_has_no_frames():
+    assert format_exception(ValueError("made, not raised")) == (
+        "ValueError: made, not raised"
+    )
+
+
+def test_a_message_with_line_breaks_and_controls_stays_on_its_line():
+    exc = caught(lambda: deep_raise("bad\n2026-01-01 00:00:00 ERROR forged\x1b[2J"))
+    assert format_exception(exc).splitlines()[-1] == (
+        "ValueError: bad\\n2026-01-01 00:00:00 ERROR forged\\x1b[2J"
+    )
+
+
+def deep_raise(message):
+    raise ValueError(message)
+
+
+def test_exception_group_members_are_shown_and_escaped():
+    def raise_group():
+        raise ExceptionGroup(
+            "several\nforged", [KeyError("one\x1b[2J"), ValueError("two\u202e")]
+        )
+
+    text = format_exception(caught(raise_group))
+    assert "ExceptionGroup: several\\nforged (2 sub-exceptions)" in text
+    assert "| KeyError: 'one\\x1b[2J'" in text
+    assert "| ValueError: two\\u202e" in text
+    assert "+---- 2 of 2 ----" in text
+    assert all(line.isprintable() for line in text.splitlines())
+
+
+def test_a_syntax_errors_source_line_is_escaped():
+    def compile_hostile():
+        compile("x = '\x1b[2J\u202e\n", "<request>", "exec")
+
+    text = format_exception(caught(compile_hostile))
+    assert all(line.isprintable() for line in text.splitlines())
+    assert "x = '\\x1b[2J\\u202e" in text
+    assert text.splitlines()[-1].startswith("SyntaxError: ")
+
+
+def test_a_long_chain_is_formatted_in_linear_time_and_bounded():
+    """900 links took 12 s when each link was put in front of the text so far."""
+    exc = None
+    for number in range(900):
+        try:
+            raise ValueError(f"link {number}") from exc
+        except ValueError as caught_exc:
+            exc = caught_exc
+    started = time.perf_counter()
+    text = format_exception(exc)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 1.0  # 0.01 s here; a quadratic walk took seconds
+    assert text.count("The above exception was the direct cause") == MAX_CHAIN
+    assert text.startswith("[... the earlier exceptions of the chain are left out")
+    assert text.endswith("ValueError: link 899")
+
+
+def test_a_whole_traceback_is_cut_in_the_middle():
+    exc = caught(lambda: deep_raise("z" * MAX_MESSAGE))
+    text = format_exception(
+        caught(lambda: raise_group_of(exc, 15))
+    )  # 15 members of 16 KiB each
+    assert len(text) < MAX_TEXT + 100
+    assert re.search(r"\n\[\.\.\. [\d,]+ characters cut \.\.\.\]\n", text)
+
+
+def raise_group_of(exc, count):
+    raise ExceptionGroup("many", [exc] * count)
