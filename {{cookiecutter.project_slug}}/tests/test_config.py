@@ -54,6 +54,45 @@ def test_unknown_name_lists_valid_names():
         create_app("staging")
 
 
+def test_a_mapping_with_testing_picks_testing_as_in_flasks_tutorial(tmp_path):
+    database = str(tmp_path / "app.sqlite")
+    app = create_app({"TESTING": True, "DATABASE": database}, LOG_LEVEL="ERROR")
+    assert app.config["CONFIG_NAME"] == "testing"
+    assert app.testing is True
+    assert app.config["DATABASE"] == database
+    assert app.config["LOG_LEVEL"] == "ERROR"  # keywords still override
+
+
+def test_any_other_mapping_picks_as_if_no_name_were_given(monkeypatch):
+    monkeypatch.setenv("FLASK_CONFIG", "development")
+    app = create_app({"TESTING": False, "GREETING": "hello"})
+    assert app.config["CONFIG_NAME"] == "development"
+    assert app.config["GREETING"] == "hello"
+
+
+def test_settings_come_from_class_instance_file_environment_caller(
+    instance_folder, monkeypatch
+):
+    instance_folder.mkdir()
+    (instance_folder / "config.py").write_text(
+        'LOG_LEVEL = "WARNING"\nPROXY_FIX_X_FOR = 1\nPROXY_FIX_X_PROTO = 1\n'
+    )
+    monkeypatch.setenv("FLASK_PROXY_FIX_X_FOR", "2")
+    monkeypatch.setenv("FLASK_PROXY_FIX_X_PROTO", "2")
+    config = create_app("testing", PROXY_FIX_X_PROTO=3).config
+    assert config["LOG_LEVEL"] == "WARNING"  # the instance file over the class
+    assert config["PROXY_FIX_X_FOR"] == 2  # the environment over the file
+    assert config["PROXY_FIX_X_PROTO"] == 3  # the caller over everything
+
+
+def test_production_takes_its_secret_key_from_the_instance_folder(instance_folder):
+    key = secrets.token_hex()
+    instance_folder.mkdir()
+    (instance_folder / "config.py").write_text(f"SECRET_KEY = {key!r}\n")
+    overrides = {k: v for k, v in PRODUCTION_OVERRIDES.items() if k != "SECRET_KEY"}
+    assert create_app("production", **overrides).config["SECRET_KEY"] == key
+
+
 def test_production_is_the_default_and_needs_a_secret_key():
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app()

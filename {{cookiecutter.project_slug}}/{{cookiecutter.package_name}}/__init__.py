@@ -1,5 +1,6 @@
 """The application factory."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
@@ -18,14 +19,18 @@ from .sentry import init_sentry
 {%- endif %}
 
 
-def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
+def create_app(
+    config: str | Mapping[str, Any] | None = None, **overrides: Any
+) -> Flask:
     """Create the app for "development", "testing" or "production".
 
-    Without a name, FLASK_CONFIG decides, and without that, production. Keyword
-    arguments override any setting, after the FLASK_* environment variables.
+    Without a name, FLASK_CONFIG decides, and without that, production. A mapping of
+    settings, as in Flask's tutorial, may stand for the name: with TESTING true, it
+    picks testing. Its settings and keyword arguments override any other, after the
+    instance folder's config.py and the FLASK_* environment variables.
     """
     app = Flask(__name__, instance_relative_config=True)
-    load_config(app, config_name, overrides)
+    load_config(app, config, overrides)
     init_proxy_fix(app)
     init_logging(app)
     init_request_id(app)
