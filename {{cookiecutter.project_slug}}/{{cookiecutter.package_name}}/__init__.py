@@ -8,7 +8,7 @@ from flask import Flask
 from .config import load_config
 from .errors import register_error_handlers
 from .extensions import init_extensions
-from .health import bp as health_bp
+from .health import init_health
 from .log import init_logging, log_startup
 from .log.check import register_check_command
 from .main import bp as main_bp
@@ -39,8 +39,9 @@ def create_app(
 {%- endif %}
     init_extensions(app)
     register_error_handlers(app)
-    app.register_blueprint(main_bp)
-    app.register_blueprint(health_bp)
+    init_health(app)
     register_check_command(app)
+    # The app's own pages: replace the starter page with your blueprints.
+    app.register_blueprint(main_bp)
     log_startup(app)
     return app
