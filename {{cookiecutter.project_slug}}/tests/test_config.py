@@ -5,7 +5,6 @@ import pytest
 {%- if cookiecutter.use_sentry %}
 import sentry_sdk
 {%- endif %}
-from markupsafe import escape
 
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.config import DEVELOPMENT_SECRET_KEY
@@ -184,12 +183,6 @@ def test_caplog_sees_what_the_app_logs_once(app, caplog, capsys):
     messages = [record.getMessage() for record in caplog.records]
     assert messages == ["seen by caplog", "a library's record"]
     assert capsys.readouterr().err.count("seen by caplog") == 1  # the console's line
-
-
-def test_index_shows_project_name(client, app):
-    response = client.get("/")
-    assert response.status_code == 200
-    assert str(escape(app.config["PROJECT_NAME"])) in response.get_data(as_text=True)
 
 
 def test_check_logging_reports_each_handler(app):
