@@ -5,13 +5,13 @@ from typing import Any
 
 from flask import Flask
 
+from . import main
 from .config import load_config
 from .errors import register_error_handlers
 from .extensions import init_extensions
 from .health import init_health
 from .log import init_logging, log_startup
 from .log.check import register_check_command
-from .main import bp as main_bp
 from .proxy import init_proxy_fix
 from .request_id import init_request_id
 {%- if cookiecutter.use_sentry %}
@@ -42,6 +42,6 @@ def create_app(
     init_health(app)
     register_check_command(app)
     # The app's own pages: replace the starter page with your blueprints.
-    app.register_blueprint(main_bp)
+    app.register_blueprint(main.bp)
     log_startup(app)
     return app
