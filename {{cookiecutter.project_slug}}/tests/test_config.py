@@ -7,7 +7,7 @@ import sentry_sdk
 {%- endif %}
 
 from {{ cookiecutter.package_name }} import create_app
-from {{ cookiecutter.package_name }}.config import DEVELOPMENT_SECRET_KEY
+from {{ cookiecutter.package_name }}.config import DEVELOPMENT_SECRET_KEY, settings_for
 
 from .conftest import PRODUCTION_OVERRIDES
 {%- if cookiecutter.use_sentry %}, free_port{% endif %}
@@ -82,6 +82,8 @@ def test_settings_come_from_class_instance_file_environment_caller(
     assert config["LOG_LEVEL"] == "WARNING"  # the instance file over the class
     assert config["PROXY_FIX_X_FOR"] == 2  # the environment over the file
     assert config["PROXY_FIX_X_PROTO"] == 3  # the caller over everything
+    # gunicorn.conf.py reads the same sources.
+    assert settings_for("testing")["LOG_LEVEL"] == "WARNING"
 
 
 def test_production_takes_its_secret_key_from_the_instance_folder(instance_folder):
