@@ -1,6 +1,6 @@
 """What the project's tests share. They stand apart from the app's own views and
 database: every route they request they register themselves (or is the project's own,
-like /livez), and every app they create keeps its instance folder in tmp_path."""
+like /livez), and every app they create has an instance folder in a temporary folder."""
 
 import json
 import logging
