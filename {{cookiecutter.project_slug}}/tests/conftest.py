@@ -1,16 +1,24 @@
+"""What the project's tests share. They stand apart from the app's own views and
+database: every route they request they register themselves (or is the project's own,
+like /livez), and every app they create has an instance folder in a temporary folder."""
+
 import json
 import logging
 import os
+import shutil
 import socket
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.extensions import db
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = "{{ cookiecutter.package_name }}"
 
 # Production settings for tests: a real secret key, and no handler that reaches outside
 # the test (each handler's own tests turn theirs on).
@@ -28,11 +36,34 @@ PRODUCTION_OVERRIDES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def instance_folder(monkeypatch):
+    """The instance folder of every app a test creates: never the project's own.
+
+    Any user may look into it (a test run as root may drop to another user).
+    """
+    with tempfile.TemporaryDirectory() as top:
+        os.chmod(top, 0o755)
+        folder = Path(top) / "instance"
+        monkeypatch.setattr(Flask, "auto_find_instance_path", lambda _: str(folder))
+        yield folder
+
+
+def server_checkout(folder):
+    """A copy of what a server's checkout holds (no .env, no instance folder), in
+    folder: what runs there in a process of its own uses an instance folder of its
+    own."""
+    folder.mkdir()
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(PROJECT_ROOT / PACKAGE, folder / PACKAGE, ignore=ignore)
+    for name in (".flaskenv", "wsgi.py", "gunicorn.conf.py"):
+        shutil.copy(PROJECT_ROOT / name, folder)
+    return folder
+
+
 @pytest.fixture
 def app():
     app = create_app("testing")
-    with app.app_context():
-        db.create_all()
     yield app
     close_database(app)
 

@@ -1,13 +1,12 @@
 """`flask` commands read .flaskenv everywhere and .env only where it exists: a
 checkout without .env, as on a server, runs in production."""
 
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-from .conftest import PROJECT_ROOT, production_environment
+from .conftest import PROJECT_ROOT, production_environment, server_checkout
 
 DEVELOPMENT_DOTENV = "FLASK_CONFIG=development\nFLASK_DEBUG=1\n"
 
@@ -17,7 +16,7 @@ def flask(command, folder):
     return subprocess.run(  # noqa: S603 (our own command)
         [sys.executable, "-m", "flask", *command],
         cwd=folder,
-        env={**production_environment(), "PYTHONPATH": str(PROJECT_ROOT)},
+        env=production_environment(),
         capture_output=True,
         text=True,
         timeout=120,
@@ -27,11 +26,7 @@ def flask(command, folder):
 
 @pytest.fixture
 def checkout(tmp_path):
-    """A folder holding the project's .flaskenv, and no .env."""
-    folder = tmp_path / "checkout"
-    folder.mkdir()
-    shutil.copy(PROJECT_ROOT / ".flaskenv", folder)
-    return folder
+    return server_checkout(tmp_path / "checkout")
 
 
 def test_flaskenv_names_only_the_app():

@@ -14,7 +14,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from .conftest import PROJECT_ROOT, free_port, production_environment, wait_for
+from .conftest import (
+    PROJECT_ROOT,
+    free_port,
+    production_environment,
+    server_checkout,
+    wait_for,
+)
 
 gunicorn_config = pytest.importorskip(
     "gunicorn.config", reason="gunicorn does not run on Windows"
@@ -22,9 +28,10 @@ gunicorn_config = pytest.importorskip(
 
 
 class Server:
-    """`gunicorn wsgi:app`, started in the project folder as the README says."""
+    """`gunicorn wsgi:app`, started in a copy of the project folder as the README
+    says."""
 
-    def __init__(self, log):
+    def __init__(self, folder, log):
         self.port = free_port()
         self.log = log
         env = {**production_environment(), "WEB_CONCURRENCY": "1"}
@@ -32,7 +39,7 @@ class Server:
             self.process = subprocess.Popen(  # noqa: S603 (our own command)
                 [sys.executable, "-m", "gunicorn", "--bind",
                  f"127.0.0.1:{self.port}", "wsgi:app"],
-                cwd=PROJECT_ROOT, env=env, stdout=out, stderr=out,
+                cwd=folder, env=env, stdout=out, stderr=out,
             )  # fmt: skip
         ready = wait_for(lambda: self.get("/livez") == 200, timeout=60)
         assert ready, log.read_text()
@@ -59,7 +66,8 @@ class Server:
 
 @pytest.fixture
 def server(tmp_path):
-    server = Server(tmp_path / "gunicorn.log")
+    checkout = server_checkout(tmp_path / "checkout")
+    server = Server(checkout, tmp_path / "gunicorn.log")
     yield server
     server.stop()
 

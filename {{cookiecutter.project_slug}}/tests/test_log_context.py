@@ -132,28 +132,28 @@ def test_a_record_without_exception_keeps_its_call_site():
 
 
 def test_unhandled_error_in_a_view_names_the_view(app, client, log_records):
-    @app.route("/raises")
-    def raises():
+    @app.route("/_test/raises")
+    def raises_in_the_view():
         raise RuntimeError("from the view")
 
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    client.get("/raises")
+    client.get("/_test/raises")
     (error,) = [r for r in log_records if r.levelno == logging.ERROR]
-    assert (error.pathname, error.funcName) == (__file__, "raises")
-    assert error.lineno == raises.__code__.co_firstlineno + 2
+    assert (error.pathname, error.funcName) == (__file__, "raises_in_the_view")
+    assert error.lineno == raises_in_the_view.__code__.co_firstlineno + 2
 
 
-def test_log_records_in_a_request_carry_its_id(app, client, capsys):
-    @app.route("/hello")
-    def hello():
+def test_a_log_line_carries_the_request_id_of_the_response(app, client, capsys):
+    @app.route("/_test/logs")
+    def logs_in_the_view():
         app.logger.warning("inside the view")
         return "ok"
 
-    response = client.get("/hello")
+    response = client.get("/_test/logs")
     err = capsys.readouterr().err
     line = next(line for line in err.splitlines() if "inside the view" in line)
     assert response.headers["X-Request-ID"] in line
-    assert "/hello" in line
+    assert "/_test/logs" in line
 
 
 def test_other_libraries_loggers_get_the_handlers(app, capsys):

@@ -35,10 +35,12 @@ def test_one_error_is_one_traceback_after_two_create_app_calls(tmp_path):
     assert response.headers["X-Request-ID"] in text
 
 
-def test_relative_path_lands_in_the_instance_folder(tmp_path):
+def test_relative_path_lands_in_the_instance_folder(instance_folder):
     app = create_app("production", **{**PRODUCTION_OVERRIDES, "LOG_FILE": "logs/x.log"})
+    app.logger.warning("written in the instance folder")
     close_handlers(app)
-    assert os.path.isdir(os.path.join(app.instance_path, "logs"))
+    text = (instance_folder / "logs" / "x.log").read_text()
+    assert "written in the instance folder" in text
 
 
 def test_default_production_log_file_is_under_the_instance_folder():

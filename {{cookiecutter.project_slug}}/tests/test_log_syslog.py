@@ -141,7 +141,7 @@ def test_a_request_never_waits_for_a_collector_that_does_not_read(tcp_listener, 
             app.logger.warning("record %d %s", number, "x" * 50_000)
     conn, _ = tcp_listener.accept()
     with conn:  # accepted, never read: a hung collector
-        assert client.get("/").status_code == 200
+        assert client.get("/livez").status_code == 200
         assert client.get("/boom").status_code == 500
         assert handler.queue.qsize() > 0  # still waiting: nothing was sent inline
         err = wait_for_stderr(capsys, "is unreachable (TimeoutError")

@@ -7,9 +7,10 @@ and worked out once per record, however many handlers there are.
 import logging
 import os
 
-from flask import g, has_request_context, request
+from flask import has_request_context, request
 
 from ..request_id import get_request_id
+from ..users import user_for_logs
 from .escape import escape_controls
 from .tracebacks import format_traceback
 
@@ -68,9 +69,8 @@ def request_values() -> tuple[str, ...]:
 
 
 def user_value() -> str:
-    """The signed-in user, if the app puts one on g.user (it may change mid-request)."""
-    user = g.get("user") if has_request_context() else None
-    return "-" if user is None else escape_controls(user)
+    """The user, as users.user_for_logs names them (it may change mid-request)."""
+    return escape_controls(user_for_logs())
 
 
 def set_raise_site(record: logging.LogRecord) -> None:
