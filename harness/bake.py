@@ -87,4 +87,9 @@ def generated_tests_module(name):
         )
         sys.modules[package] = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(sys.modules[package])
-    return importlib.import_module(f"{package}.{name}")
+    # No __pycache__ in the template: cookiecutter would try to render it.
+    writes, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    try:
+        return importlib.import_module(f"{package}.{name}")
+    finally:
+        sys.dont_write_bytecode = writes

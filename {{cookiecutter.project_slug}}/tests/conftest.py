@@ -1,4 +1,7 @@
-import json
+"""What the project's tests share. They stand apart from the app's own views and
+database: every route they request they register themselves (or is the project's own,
+like /livez), and every app they create has an instance folder in a temporary folder."""
+
 import logging
 import os
 import tempfile
@@ -46,8 +49,6 @@ def instance_folder(monkeypatch):
 @pytest.fixture
 def app():
     app = create_app("testing")
-    with app.app_context():
-        db.create_all()
     yield app
     close_database(app)
 
@@ -62,15 +63,6 @@ def close_database(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-def production_environment(**settings):
-    """The environment of a server: os.environ without the developer's FLASK_*
-    variables, then PRODUCTION_OVERRIDES and settings as FLASK_* variables."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
-    for key, value in {**PRODUCTION_OVERRIDES, **settings}.items():
-        env[f"FLASK_{key}"] = value if isinstance(value, str) else json.dumps(value)
-    return env
 
 
 @pytest.fixture
@@ -127,13 +119,15 @@ def handled_records(app):
 
 def logged(app):
     """Wait until the logging thread has handled every record logged so far."""
-    app.extensions["logging"].queue.flush()
+    assert app.extensions["logging"].queue.wait(timeout=10)
 
 
 def readable(output):
     """Log lines as text: in a JSON project, each line's level, logger, request and
     message, as a text line has them, then its traceback."""
 {%- if cookiecutter.log_format == "json" %}
+    import json
+
     lines = []
     for line in output.splitlines():
         if not line.startswith("{"):
@@ -141,7 +135,9 @@ def readable(output):
             continue
         record = json.loads(line)
         request = "{request_id} {remote_addr} {method} {path}".format(**record)
-        lines.append(f"{record['level']} {record['logger']} [{request}] {record['message']}")
+        lines.append(
+            f"{record['level']} {record['logger']} [{request}] {record['message']}"
+        )
         lines.extend(record.get("exc_info", "").splitlines())
     return "\n".join(lines)
 {%- else %}

@@ -5,10 +5,9 @@ import pytest
 {%- if cookiecutter.use_sentry %}
 import sentry_sdk
 {%- endif %}
-from markupsafe import escape
 
 from {{ cookiecutter.package_name }} import create_app
-from {{ cookiecutter.package_name }}.config import DEVELOPMENT_SECRET_KEY
+from {{ cookiecutter.package_name }}.config import DEVELOPMENT_SECRET_KEY, settings_for
 
 from .conftest import PRODUCTION_OVERRIDES, logged, readable
 {%- if cookiecutter.use_sentry %}
@@ -54,6 +53,47 @@ def test_explicit_name_beats_environment(monkeypatch):
 def test_unknown_name_lists_valid_names():
     with pytest.raises(ValueError, match="development, production, testing"):
         create_app("staging")
+
+
+def test_a_mapping_with_testing_picks_testing_as_in_flasks_tutorial(tmp_path):
+    database = str(tmp_path / "app.sqlite")
+    app = create_app({"TESTING": True, "DATABASE": database}, LOG_LEVEL="ERROR")
+    assert app.config["CONFIG_NAME"] == "testing"
+    assert app.testing is True
+    assert app.config["DATABASE"] == database
+    assert app.config["LOG_LEVEL"] == "ERROR"  # keywords still override
+
+
+def test_any_other_mapping_picks_as_if_no_name_were_given(monkeypatch):
+    monkeypatch.setenv("FLASK_CONFIG", "development")
+    app = create_app({"TESTING": False, "GREETING": "hello"})
+    assert app.config["CONFIG_NAME"] == "development"
+    assert app.config["GREETING"] == "hello"
+
+
+def test_settings_come_from_class_instance_file_environment_caller(
+    instance_folder, monkeypatch
+):
+    instance_folder.mkdir()
+    (instance_folder / "config.py").write_text(
+        'LOG_LEVEL = "WARNING"\nPROXY_FIX_X_FOR = 1\nPROXY_FIX_X_PROTO = 1\n'
+    )
+    monkeypatch.setenv("FLASK_PROXY_FIX_X_FOR", "2")
+    monkeypatch.setenv("FLASK_PROXY_FIX_X_PROTO", "2")
+    config = create_app("testing", PROXY_FIX_X_PROTO=3).config
+    assert config["LOG_LEVEL"] == "WARNING"  # the instance file over the class
+    assert config["PROXY_FIX_X_FOR"] == 2  # the environment over the file
+    assert config["PROXY_FIX_X_PROTO"] == 3  # the caller over everything
+    # gunicorn.conf.py reads the same sources.
+    assert settings_for("testing")["LOG_LEVEL"] == "WARNING"
+
+
+def test_production_takes_its_secret_key_from_the_instance_folder(instance_folder):
+    key = secrets.token_hex()
+    instance_folder.mkdir()
+    (instance_folder / "config.py").write_text(f"SECRET_KEY = {key!r}\n")
+    overrides = {k: v for k, v in PRODUCTION_OVERRIDES.items() if k != "SECRET_KEY"}
+    assert create_app("production", **overrides).config["SECRET_KEY"] == key
 
 
 def test_production_is_the_default_and_needs_a_secret_key():
@@ -150,12 +190,6 @@ def test_caplog_sees_what_the_app_logs_once(app, caplog, capsys):
     assert messages == ["seen by caplog", "a library's record"]
     logged(app)
     assert capsys.readouterr().err.count("seen by caplog") == 1  # the console's line
-
-
-def test_index_shows_project_name(client, app):
-    response = client.get("/")
-    assert response.status_code == 200
-    assert str(escape(app.config["PROJECT_NAME"])) in response.get_data(as_text=True)
 
 
 def test_check_logging_reports_each_handler(app):

@@ -12,46 +12,58 @@ from {{ cookiecutter.package_name }}.extensions import db
 from .conftest import PRODUCTION_OVERRIDES, close_database, logged, readable
 
 SECRET = "db-password-hunter2"
+HOSTILE = "<script>alert(1)</script> & Post id 99 doesn't exist."
+MISSING = "/_test/no-such-page"
 HTML = {"Accept": "text/html"}
 JSON = {"Accept": "application/json"}
 
 
-class Widget(db.Model):
+class RollbackProbe(db.Model):
+    """A table of this test's own, apart from the app's models."""
+
+    __tablename__ = "test_rollback_probe"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40), unique=True)
 
 
 def add_error_routes(app):
-    @app.route("/boom")
-    def boom():
+    """Routes under /_test/: names no app would use."""
+
+    @app.route("/_test/boom")
+    def boom_with_a_secret():
         raise RuntimeError(f"connect failed: {SECRET} in /srv/app/secret.py")
 
-    @app.route("/forbidden")
-    def forbidden():
+    @app.route("/_test/forbidden")
+    def forbidden_by_abort():
         abort(403)
 
-    @app.route("/teapot")
-    def teapot():
+    @app.route("/_test/teapot")
+    def teapot_by_abort():
         abort(418)
 
-    @app.route("/unavailable")
-    def unavailable():
+    @app.route("/_test/unavailable")
+    def unavailable_with_a_secret():
         abort(503, f"cache at 10.0.0.3 is down: {SECRET}")
 
-    @app.route("/echo", methods=["POST"])
-    def echo():
+    @app.route("/_test/described")
+    def not_found_with_a_description():
+        abort(404, HOSTILE)
+
+    @app.route("/_test/echo", methods=["POST"])
+    def echo_json():
         return {"received": request.get_json()}
 
-    @app.route("/duplicate")
-    def duplicate():
-        db.session.add_all([Widget(name="same"), Widget(name="same")])
+    @app.route("/_test/duplicate")
+    def duplicate_rows():
+        db.session.add_all([RollbackProbe(name="same"), RollbackProbe(name="same")])
         db.session.flush()
         return "unreachable"
 
     @app.context_processor
-    def widget_count():
+    def probe_count():
         # Every page queries the database, as a real layout often does.
-        return {"widget_count": db.session.scalar(select(func.count(Widget.id)))}
+        count = db.session.scalar(select(func.count(RollbackProbe.id)))
+        return {"probe_count": count}
 
 
 @pytest.fixture
@@ -60,7 +72,7 @@ def app():
     app = create_app("testing", PROPAGATE_EXCEPTIONS=False)
     add_error_routes(app)
     with app.app_context():
-        db.create_all()
+        RollbackProbe.__table__.create(db.engine)
     yield app
     close_database(app)
 
@@ -70,37 +82,25 @@ def body(response):
 
 
 @pytest.mark.parametrize(
-    ("path", "code", "heading"),
+    ("path", "code", "title", "heading"),
     [
-        ("/nope", 404, "Page not found"),
-        ("/forbidden", 403, "You may not see this page"),
-        ("/teapot", 418, "I&#39;m a teapot"),
-        ("/boom", 500, "Something went wrong on our side"),
-        ("/unavailable", 503, "Service Unavailable"),
+        (MISSING, 404, "Not Found", "Page not found"),
+        ("/_test/forbidden", 403, "Forbidden", "You may not see this page"),
+        ("/_test/teapot", 418, "I'm a teapot", "I&#39;m a teapot"),
+        ("/_test/boom", 500, "Internal Server Error", "Something went wrong"),
+        ("/_test/unavailable", 503, "Service Unavailable", "Service Unavailable"),
     ],
 )
-def test_html_error_pages(client, app, path, code, heading):
-    response = client.get(path, headers=HTML)
-    assert response.status_code == code
-    assert response.mimetype == "text/html"
-    text = body(response)
-    assert heading in text
+def test_every_error_gets_a_page_or_problem_details(client, path, code, title, heading):
+    page = client.get(path, headers=HTML)
+    assert page.status_code == code
+    assert page.mimetype == "text/html"
+    text = body(page)
+    assert f"<h1>{heading}" in text
     assert f"Error {code}" in text
     assert 'href="/"' in text  # the way home
-    assert "<header>" in text  # extends base.html
+    assert "<title>" in text  # it extends base.html
 
-
-@pytest.mark.parametrize(
-    ("path", "code", "title"),
-    [
-        ("/nope", 404, "Not Found"),
-        ("/forbidden", 403, "Forbidden"),
-        ("/teapot", 418, "I'm a teapot"),
-        ("/boom", 500, "Internal Server Error"),
-        ("/unavailable", 503, "Service Unavailable"),
-    ],
-)
-def test_problem_details(client, path, code, title):
     response = client.get(path, headers=JSON)
     assert response.status_code == code
     assert response.mimetype == "application/problem+json"
@@ -115,16 +115,17 @@ def test_problem_details(client, path, code, title):
 
 def test_405_keeps_allow_header_in_both_formats(client):
     for headers, mimetype in ((HTML, "text/html"), (JSON, "application/problem+json")):
-        response = client.delete("/", headers=headers)
+        response = client.delete("/_test/boom", headers=headers)
         assert response.status_code == 405
         assert response.mimetype == mimetype
         assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
-    assert "does not accept a DELETE request" in body(client.delete("/", headers=HTML))
+    page = client.delete("/_test/boom", headers=HTML)
+    assert "does not accept a DELETE request" in body(page)
 
 
 def test_malformed_json_is_a_400_problem(client):
     response = client.post(
-        "/echo", data="{not json", content_type="application/json", headers=JSON
+        "/_test/echo", data="{not json", content_type="application/json", headers=JSON
     )
     assert response.status_code == 400
     problem = response.get_json(force=True)
@@ -134,7 +135,7 @@ def test_malformed_json_is_a_400_problem(client):
 
 def test_malformed_json_400_page(client):
     response = client.post(
-        "/echo", data="{not json", content_type="application/json", headers=HTML
+        "/_test/echo", data="{not json", content_type="application/json", headers=HTML
     )
     assert response.status_code == 400
     assert "That request did not make sense" in body(response)
@@ -156,14 +157,14 @@ def test_malformed_json_400_page(client):
 )
 def test_accept_negotiation(client, accept, expected):
     headers = {} if accept is None else {"Accept": accept}
-    response = client.get("/nope", headers=headers)
+    response = client.get(MISSING, headers=headers)
     assert response.status_code == 404
     assert response.mimetype == expected
 
 
 @pytest.mark.parametrize("headers", [HTML, JSON])
 def test_500_leaks_nothing_and_shows_request_id(client, headers):
-    response = client.get("/boom", headers=headers)
+    response = client.get("/_test/boom", headers=headers)
     assert response.status_code == 500
     text = body(response)
     for leak in (SECRET, "RuntimeError", "Traceback", "secret.py", "/srv/app"):
@@ -173,29 +174,45 @@ def test_500_leaks_nothing_and_shows_request_id(client, headers):
 
 @pytest.mark.parametrize("headers", [HTML, JSON])
 def test_5xx_description_is_not_shown(client, headers):
-    response = client.get("/unavailable", headers=headers)
+    response = client.get("/_test/unavailable", headers=headers)
     assert response.status_code == 503
     assert SECRET not in body(response)
     assert "10.0.0.3" not in body(response)
 
 
+def test_a_4xx_page_shows_the_apps_description_escaped(client):
+    page = body(client.get("/_test/described", headers=HTML))
+    assert "Page not found" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Post id 99 doesn" in page
+    assert "<script>" not in page
+    assert "There is nothing at this address" not in page  # the app's words instead
+    problem = client.get("/_test/described", headers=JSON).get_json(force=True)
+    assert problem["detail"] == HOSTILE
+
+
+def test_a_4xx_page_keeps_its_own_words_over_werkzeugs(client):
+    page = body(client.get(MISSING, headers=HTML))
+    assert "There is nothing at this address" in page
+    assert "The requested URL was not found on the server" not in page
+
+
 def test_unhandled_exception_is_logged_once_with_traceback(app, client, capsys):
-    response = client.get("/boom")
+    response = client.get("/_test/boom")
     logged(app)
     err = readable(capsys.readouterr().err)
-    (line,) = [line for line in err.splitlines() if "Exception on /boom" in line]
+    (line,) = [line for line in err.splitlines() if "Exception on /_test/boom" in line]
     assert f"ERROR {app.name} [{response.headers['X-Request-ID']} " in line
     assert err.count("Traceback (most recent call last)") == 1
     assert err.count("RuntimeError: connect failed") == 1
 
 
 def test_404_is_not_logged_as_an_error(client, log_records):
-    client.get("/nope")
+    client.get(MISSING)
     assert not [r for r in log_records if r.levelno >= 40]
 
 
 def test_session_is_rolled_back_before_the_500_page(client):
-    response = client.get("/duplicate", headers=HTML)
+    response = client.get("/_test/duplicate", headers=HTML)
     assert response.status_code == 500
     assert response.mimetype == "text/html"  # the page rendered: its query worked
     assert "Something went wrong on our side" in body(response)
@@ -206,7 +223,7 @@ def test_failing_rollback_still_gives_the_500_page(client, monkeypatch, log_reco
         raise ConnectionError("database gone")
 
     monkeypatch.setattr(db.session, "rollback", rollback)
-    response = client.get("/boom", headers=HTML)
+    response = client.get("/_test/boom", headers=HTML)
     assert response.status_code == 500
     assert "Something went wrong on our side" in body(response)
     assert any("Rolling back" in r.getMessage() for r in log_records)
@@ -217,7 +234,7 @@ def test_broken_error_page_falls_back_to_plain_text(app, client, log_records):
     def broken():
         raise RuntimeError("the layout's database is gone")
 
-    response = client.get("/nope", headers=HTML)
+    response = client.get(MISSING, headers=HTML)
     assert response.status_code == 404
     assert response.mimetype == "text/plain"
     request_id = response.headers["X-Request-ID"]
@@ -225,14 +242,8 @@ def test_broken_error_page_falls_back_to_plain_text(app, client, log_records):
     assert any("Rendering the 404" in r.getMessage() for r in log_records)
 
 
-def test_hostile_path_is_escaped(client):
-    response = client.get("/<script>alert(1)</script>", headers=HTML)
-    assert response.status_code == 404
-    assert "<script>" not in body(response)
-
-
 def test_hostile_method_is_escaped(client):
-    response = client.open("/", method="<B>", headers=HTML)
+    response = client.open("/_test/boom", method="<B>", headers=HTML)
     assert response.status_code == 405
     assert "<B>" not in body(response)
     assert "&lt;B&gt;" in body(response)
@@ -242,16 +253,16 @@ def test_hostile_method_is_escaped(client):
     "accept", [";;;", "application/json;q=abc", "*/*;q=" + "9" * 500, "\x00", "a/b/c"]
 )
 def test_hostile_accept_headers_never_cause_a_500(client, accept):
-    response = client.get("/nope", headers={"Accept": accept})
+    response = client.get(MISSING, headers={"Accept": accept})
     assert response.status_code == 404
 
 
 def test_response_carried_by_the_error_is_kept(app, client):
-    @app.route("/custom")
-    def custom():
+    @app.route("/_test/custom")
+    def conflict_with_a_response():
         raise Conflict(response=app.response_class("custom body", status=409))
 
-    response = client.get("/custom")
+    response = client.get("/_test/custom")
     assert response.status_code == 409
     assert body(response) == "custom body"
 
@@ -260,7 +271,7 @@ def test_development_lets_exceptions_reach_the_debugger():
     app = create_app("development")
     add_error_routes(app)
     with pytest.raises(RuntimeError, match="connect failed"):
-        app.test_client().get("/boom")
+        app.test_client().get("/_test/boom")
 
 
 def test_development_previews_error_pages():
@@ -268,24 +279,35 @@ def test_development_previews_error_pages():
     response = client.get("/_errors/404", headers=HTML)
     assert response.status_code == 404
     assert "Page not found" in body(response)
-    assert client.get("/_errors/500").status_code == 500
+    response = client.get("/_errors/500", headers=HTML)
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in body(response)
+    assert response.headers["X-Request-ID"] in body(response)
     assert client.get("/_errors/299").status_code == 404
 
 
-def test_production_has_no_preview_and_no_debugger(production_app):
-    client = production_app.test_client()
-    assert client.get("/_errors/500").status_code == 404
-    assert client.get("/console").status_code == 404
-    assert production_app.config["PROPAGATE_EXCEPTIONS"] is not True
-
-
-def test_production_500_page_leaks_nothing():
+@pytest.fixture
+def production_app():
     app = create_app("production", **PRODUCTION_OVERRIDES)
     add_error_routes(app)
     with app.app_context():
-        db.create_all()
-    response = app.test_client().get("/boom", headers=JSON)
+        RollbackProbe.__table__.create(db.engine)
+    yield app
     close_database(app)
+
+
+def test_production_never_reaches_a_debugger(production_app):
+    """No error previews, and an unhandled exception is answered with the 500 page
+    instead of propagating to whatever serves the app (a debugger, in development)."""
+    client = production_app.test_client()
+    assert client.get("/_errors/500").status_code == 404
+    response = client.get("/_test/boom", headers=HTML)
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in body(response)
+
+
+def test_production_500_page_leaks_nothing(production_app):
+    response = production_app.test_client().get("/_test/boom", headers=JSON)
     assert response.status_code == 500
     assert SECRET not in body(response)
     assert json.loads(body(response))["request_id"] == response.headers["X-Request-ID"]

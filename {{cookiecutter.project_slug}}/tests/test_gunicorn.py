@@ -1,68 +1,21 @@
-"""The project's gunicorn.conf.py, under a real gunicorn on 127.0.0.1."""
+"""The project's gunicorn.conf.py: its settings, and its logger class."""
 {% if cookiecutter.log_format == "json" %}
 import json
 {%- endif %}
 import os
 import runpy
-import signal
-import subprocess
-import sys
-import urllib.error
-import urllib.request
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 
-from .conftest import PROJECT_ROOT, production_environment
-from .peers import free_port, wait_for
+from {{ cookiecutter.package_name }}.request_id import ENVIRON_KEY as REQUEST_ID_KEY
+
+from .conftest import PROJECT_ROOT, readable
 
 gunicorn_config = pytest.importorskip(
     "gunicorn.config", reason="gunicorn does not run on Windows"
 )
-
-
-class Server:
-    """`gunicorn wsgi:app`, started in the project folder as the README says."""
-
-    def __init__(self, log):
-        self.port = free_port()
-        self.log = log
-        env = {**production_environment(), "WEB_CONCURRENCY": "1"}
-        with log.open("w") as out:
-            self.process = subprocess.Popen(  # noqa: S603 (our own command)
-                [sys.executable, "-m", "gunicorn", "--bind",
-                 f"127.0.0.1:{self.port}", "wsgi:app"],
-                cwd=PROJECT_ROOT, env=env, stdout=out, stderr=out,
-            )  # fmt: skip
-        ready = wait_for(lambda: self.get("/livez") == 200, timeout=60)
-        assert ready, log.read_text()
-
-    def get(self, path, headers=None):
-        """The status of GET path, or None without an answer."""
-        url = f"http://127.0.0.1:{self.port}{path}"
-        request = urllib.request.Request(url, headers=headers or {})
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-                return response.status
-        except urllib.error.HTTPError as error:
-            return error.code
-        except OSError:
-            return None
-
-    def stop(self):
-        """SIGTERM, as a service manager sends it; return all gunicorn wrote."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=60)
-        return self.log.read_text()
-
-
-@pytest.fixture
-def server(tmp_path):
-    server = Server(tmp_path / "gunicorn.log")
-    yield server
-    server.stop()
 
 
 def gunicorn_settings():
@@ -70,38 +23,54 @@ def gunicorn_settings():
     return runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
 
 
-def access_lines(output):
-    return [line for line in output.splitlines() if "gunicorn.access" in line]
+def access_line(capsys, path, request_id="-", status="404 NOT FOUND"):
+    """What the project's logger class writes for one request gunicorn answered."""
+    config = gunicorn_config.Config()
+    config.set("accesslog", gunicorn_settings()["accesslog"])
+    logger = gunicorn_settings()["logger_class"](config)
+    environ = {"PATH_INFO": path, "REQUEST_METHOD": "GET", "REMOTE_ADDR": "127.0.0.1",
+               REQUEST_ID_KEY: request_id}  # fmt: skip
+    response = SimpleNamespace(status=status)
+    logger.access(response, None, environ, timedelta(milliseconds=3.25))
+    return capsys.readouterr().err
 
 
-def test_every_request_has_an_access_line_with_its_id(server):
-    assert server.get("/no-such-page", {"X-Request-ID": "access-test-1"}) == 404
-    assert server.get("/livez") == 200
-    assert server.get("/readyz") == 200
-    assert server.get("/x%0d%0aINFO%20forged") == 404
-    output = server.stop()
-    lines = access_lines(output)
-    assert len(lines) == 2, lines  # the health checks are left out
-    first, hostile = lines
+def test_an_access_line_carries_the_request_id(capsys):
+    """Under gunicorn, the template's drills check it with real requests."""
+    line = access_line(capsys, "/no-such-page", "access-test-1")
 {%- if cookiecutter.log_format == "json" %}
-    record = json.loads(first)
+    record = json.loads(line)
     assert record["request_id"] == "access-test-1"
-    assert record["method"] == "GET"
-    assert record["path"] == "/no-such-page"
-    assert record["status"] == 404
-    assert record["duration_ms"] >= 0
+    assert (record["method"], record["path"]) == ("GET", "/no-such-page")
+    assert (record["status"], record["duration_ms"]) == (404, 3.2)
     assert record["time"].endswith("+00:00")
-    assert json.loads(hostile)["path"] == "/x\\r\\nINFO forged"
-    # gunicorn's own lines are JSON objects with the app's field names too.
-    own = [json.loads(line) for line in output.splitlines() if "gunicorn.error" in line]
-    assert any(line["message"].startswith("Booting worker") for line in own)
-    assert {line["request_id"] for line in own} == {"-"}
 {%- else %}
-    prefix = "INFO gunicorn.access [access-test-1 127.0.0.1 GET /no-such-page] 404 in "
-    assert prefix in first
-    assert first.endswith(" ms")
-    assert "/x\\r\\nINFO forged" in hostile
-    assert not any(line.startswith("INFO forged") for line in output.splitlines())
+    assert "INFO gunicorn.access [access-test-1 127.0.0.1 GET /no-such-page] " in line
+    assert line.endswith("404 in 3.2 ms\n")
+{%- endif %}
+
+
+def test_a_hostile_path_stays_on_its_line(capsys):
+    line = access_line(capsys, "/x\r\nINFO forged\x1b[2J")
+    assert len(line.splitlines()) == 1
+    assert "/x\\r\\nINFO forged\\x1b[2J" in readable(line)
+
+
+@pytest.mark.parametrize("path", ["/livez", "/readyz"])
+def test_health_checks_have_no_access_line(capsys, path):
+    assert access_line(capsys, path, status="200 OK") == ""
+
+
+def test_gunicorns_own_lines_have_the_apps_format(capsys):
+    logger = gunicorn_settings()["logger_class"](gunicorn_config.Config())
+    logger.info("Booting worker with pid: %s", 42)
+    line = capsys.readouterr().err
+{%- if cookiecutter.log_format == "json" %}
+    record = json.loads(line)
+    assert record["message"] == "Booting worker with pid: 42"
+    assert (record["logger"], record["request_id"]) == ("gunicorn.error", "-")
+{%- else %}
+    assert " INFO gunicorn.error [- - - -] Booting worker with pid: 42\n" in line
 {%- endif %}
 
 

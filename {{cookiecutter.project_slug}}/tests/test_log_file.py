@@ -151,7 +151,9 @@ def test_a_file_that_cannot_be_written_is_told_once_then_counted(tmp_path, capsy
     app.logger.warning("written again")
     logged(app)
     err = readable(capsys.readouterr().err)
-    assert re.search(r"app\.log works again after [\d.]+ s; 50 more records were lost", err)
+    assert re.search(
+        r"app\.log works again after [\d.]+ s; 50 more records were lost", err
+    )
     assert "written again" in (log_dir / "app.log").read_text()
 
 

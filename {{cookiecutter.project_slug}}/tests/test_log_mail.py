@@ -43,6 +43,7 @@ def mail_app(port, **overrides):
         "ADMINS": ADMINS,
         "MAIL_SENDER": "app@example.com",
         "MAIL_EXIT_WAIT": 5,
+        "LOG_QUEUE_BYTES": 1 << 23,  # the logging thread, as in production
         **overrides,
     }
     app = failing_app("the ledger is unbalanced", **settings)
@@ -125,7 +126,10 @@ def test_text_from_a_request_never_becomes_a_header_or_a_control(inbox):
     assert "= ?utf-8?b?" in subject  # broken up: no mail program decodes it
     body = message.get_content()
     assert "Request:        POST /_test/hostile/\\x1b[2J\\u202e" in body
-    assert "\\x1b[2J\\u202e\\r\\nReply-To: evil@example.com\\r\\n\\r\\n\\ud800 surrogate" in body
+    assert (
+        "\\x1b[2J\\u202e\\r\\nReply-To: evil@example.com\\r\\n\\r\\n\\ud800 surrogate"
+        in body
+    )
     assert all(line.isprintable() for line in body.splitlines())
 
 
@@ -321,7 +325,9 @@ def test_starttls(server_tls, login):
         authenticator=lambda *args: AuthResult(success=True),
     )  # fmt: skip
     try:
-        credentials = {"MAIL_USERNAME": "mailer", "MAIL_PASSWORD": "pw"} if login else {}
+        credentials = (
+            {"MAIL_USERNAME": "mailer", "MAIL_PASSWORD": "pw"} if login else {}
+        )
         app = mail_app(inbox.port, MAIL_USE_TLS=True, **credentials)
         app.test_client().get("/boom")
         # The server refuses mail before STARTTLS: arriving proves the upgrade.
@@ -383,17 +389,17 @@ def test_mail_timeout_bounds_the_whole_conversation():
     """A server answering a byte at a time passes every socket timeout."""
     tarpit = Tarpit()
     try:
-        app = mail_app(tarpit.port, MAIL_TIMEOUT=0.4)
+        app = mail_app(tarpit.port, MAIL_TIMEOUT=0.2)
         result = app.test_cli_runner().invoke(args=["check-logging"])
     finally:
         tarpit.stop()
-    assert "mail: FAILED: TimeoutError: no answer within MAIL_TIMEOUT=0.4s" in (
+    assert "mail: FAILED: TimeoutError: no answer within MAIL_TIMEOUT=0.2s" in (
         result.output
     )
 
 
 def test_the_exit_ends_a_conversation_that_hangs(held_inbox, capsys):
-    app = mail_app(held_inbox.port, MAIL_EXIT_WAIT=0.2, MAIL_TIMEOUT=60)
+    app = mail_app(held_inbox.port, MAIL_EXIT_WAIT=0.05, MAIL_TIMEOUT=60)
     app.test_client().get("/boom")
     assert held_inbox.asked.wait(10)
     queue = app.extensions["logging"].queue

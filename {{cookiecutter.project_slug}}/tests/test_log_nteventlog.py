@@ -16,7 +16,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.log.check import MESSAGE
 
-from .conftest import failing_app, handler_named
+from .conftest import failing_app, handler_named, logged, readable
 
 # win32evtlog's event types.
 EVENTLOG_ERROR_TYPE = 0x0001
@@ -154,9 +154,10 @@ def test_the_source_is_registered_once_in_the_application_log(event_log):
 
 
 def test_an_unhandled_exception_is_one_error_event_with_its_request(event_log):
-    client = nt_app().test_client()
-    response = client.get("/boom", headers={"X-Request-ID": "event-log-1"})
+    app = nt_app()
+    response = app.test_client().get("/boom", headers={"X-Request-ID": "event-log-1"})
     assert response.status_code == 500
+    logged(app)
     (event,) = [e for e in event_log.events if e.event_type == EVENTLOG_ERROR_TYPE]
     assert (event.source, event.event_id, event.category) == ("Test App", 1, 0)
     (text,) = event.strings
@@ -180,13 +181,16 @@ def test_an_unhandled_exception_is_one_error_event_with_its_request(event_log):
 def test_each_level_has_its_event_type(event_log, level, event_type):
     app = nt_app(LOG_LEVEL="DEBUG")
     app.logger.log(logging.getLevelNamesMapping()[level], "a record at %s", level)
+    logged(app)
     events = [e for e in event_log.events if f"a record at {level}" in e.strings[0]]
     assert [e.event_type for e in events] == [event_type]
     assert f" {level} " in events[0].strings[0]
 
 
 def test_the_event_text_is_a_text_line(event_log):
-    nt_app().logger.warning("plain words")
+    app = nt_app()
+    app.logger.warning("plain words")
+    logged(app)
     (text,) = [t for t in event_log.texts() if "plain words" in t]
     assert not text.startswith("{")
     assert " WARNING " in text
@@ -195,11 +199,15 @@ def test_the_event_text_is_a_text_line(event_log):
 def test_a_record_too_long_for_one_event_keeps_its_start_and_end(event_log):
     app = nt_app()
 
-    @app.route("/long")
+    @app.route("/_test/long")
     def too_long():
-        raise ValueError("x" * 40000 + " the end")
+        try:
+            raise KeyError("y" * 20000)  # each message is cut at 16 KiB
+        except KeyError as exc:
+            raise ValueError(" the end".rjust(16000, "x")) from exc
 
-    app.test_client().get("/long", headers={"X-Request-ID": "long-1"})
+    app.test_client().get("/_test/long", headers={"X-Request-ID": "long-1"})
+    logged(app)
     (text,) = event_log.texts(EVENTLOG_ERROR_TYPE)
     assert len(text) == MAX_STRING
     assert "long-1" in text
@@ -219,12 +227,13 @@ def test_a_registry_failure_warns_once_and_is_left_out(event_log, capsys):
         ERROR_BADKEY, "RegCreateKey", "The configuration registry key is invalid."
     )
     app = nt_app()
-    err = capsys.readouterr().err
+    err = readable(capsys.readouterr().err)
     assert err.count("nteventlog logging is off") == 1
     assert "cannot register 'Test App' as an event source" in err
     assert "The configuration registry key is invalid." in err
     assert handler_named(app, "nteventlog") is None
     assert app.test_client().get("/boom").status_code == 500
+    logged(app)
     result = app.test_cli_runner().invoke(args=["check-logging"])
     assert "nteventlog: FAILED: cannot register 'Test App'" in result.output
     assert result.exit_code == 1
@@ -242,6 +251,7 @@ def test_without_administrator_rights_events_still_reach_the_log(event_log, caps
     assert handler_named(app, "nteventlog") is not None
     assert "nteventlog" not in capsys.readouterr().err
     app.test_client().get("/boom")
+    logged(app)
     assert len(event_log.texts(EVENTLOG_ERROR_TYPE)) == 1
 
 
@@ -255,7 +265,8 @@ def test_a_stopped_event_log_is_reported_once_not_per_record(event_log, capsys):
     for number in range(50):
         app.logger.warning("lost %d", number)
     assert app.test_client().get("/boom").status_code == 500  # the app keeps serving
-    err = capsys.readouterr().err
+    logged(app)
+    err = readable(capsys.readouterr().err)
     assert err.count("could not be written to the event log") == 1
     assert "1 records could not be written to the event log" in err
     assert "The RPC server is unavailable." in err
@@ -263,8 +274,8 @@ def test_a_stopped_event_log_is_reported_once_not_per_record(event_log, capsys):
     result = app.test_cli_runner().invoke(args=["check-logging"])
     assert "nteventlog: FAILED:" in result.output
     assert result.exit_code == 1
-    handler_named(app, "nteventlog").close()  # the rest is counted: 49 and the error
-    assert "50 records could not be written" in capsys.readouterr().err
+    handler_named(app, "nteventlog").close()  # the rest: 49, the error, the check's
+    assert "51 records could not be written" in readable(capsys.readouterr().err)
 
 
 @pytest.mark.skipif(sys.platform != "win32", reason="pywin32 is on Windows only")
@@ -290,7 +301,7 @@ def test_the_stand_in_matches_pywin32():
 @pytest.mark.skipif(sys.platform == "win32", reason="pywin32 is installed on Windows")
 def test_without_pywin32_warns_once_and_is_left_out(capsys):
     app = nt_app()
-    err = capsys.readouterr().err
+    err = readable(capsys.readouterr().err)
     assert err.count("nteventlog logging is off: it needs Windows and pywin32") == 1
     assert handler_named(app, "nteventlog") is None
     assert app.test_client().get("/boom").status_code == 500

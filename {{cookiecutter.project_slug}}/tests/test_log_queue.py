@@ -115,7 +115,7 @@ def test_the_queue_is_bounded_in_bytes_and_counts_what_it_drops(logger, capsys):
 
 def test_the_exit_reports_what_is_queued_and_ends_what_is_in_flight(logger, capsys):
     held = HeldHandler()
-    queue = queue_for(logger, held, exit_wait=0.2)
+    queue = queue_for(logger, held, exit_wait=0.05)
     logger.error("in flight")
     assert held.waiting.wait(5)
     logger.error("queued \x1b[2J")
@@ -123,7 +123,7 @@ def test_the_exit_reports_what_is_queued_and_ends_what_is_in_flight(logger, caps
     queue.flush()  # the first half of logging.shutdown(): the wait...
     queue.close()  # ...and the second: what is left is told
     err = readable(capsys.readouterr().err)
-    assert "2 log records were still queued after the exit wait (TEST_WAIT=0.2s); " \
+    assert "2 log records were still queued after the exit wait (TEST_WAIT=0.05s); " \
         "the 1 errors among them follow" in err  # fmt: skip
     assert "queued \\x1b[2J" in err
     assert "queued, not an error" not in err
@@ -149,7 +149,11 @@ def test_a_forked_child_has_a_thread_and_a_queue_of_its_own(logger, tmp_path):
     assert queue.wait(5)
     os.waitpid(pid, 0)
     lines = path.read_text().splitlines()
-    assert sorted(lines) == ["child", "parent, after the fork", "parent, before the fork"]
+    assert sorted(lines) == [
+        "child",
+        "parent, after the fork",
+        "parent, before the fork",
+    ]
 
 
 AT_EXIT = """

@@ -21,9 +21,8 @@ RFC5424 = re.compile(
 
 
 def syslog_app(address, **overrides):
-    return failing_app(
-        "syslog test failure", SYSLOG_ADDRESS=address, SYSLOG_TIMEOUT=0.3, **overrides
-    )
+    settings = {"SYSLOG_TIMEOUT": 0.3, "LOG_QUEUE_BYTES": 1 << 23, **overrides}
+    return failing_app("syslog test failure", SYSLOG_ADDRESS=address, **settings)
 
 
 def log(app, level, message):
@@ -139,20 +138,22 @@ def test_the_local_socket_gets_the_short_form(socket_path, kind):
     assert b"to the local daemon" in data
 
 
-def test_a_request_never_waits_for_a_collector_that_does_not_read(
-    tcp_listener, capsys
-):
-    app = syslog_app(address_of(tcp_listener), SYSLOG_SOCKTYPE="tcp")
-    client = app.test_client()
-    # Far more than the socket buffers hold: written inline, the requests would block.
-    with app.app_context():
-        for number in range(300):
-            app.logger.warning("record %d %s", number, "x" * 50_000)
-    conn, _ = tcp_listener.accept()
-    with conn:  # accepted, never read: a hung collector
-        assert client.get("/livez").status_code == 200
-        assert client.get("/boom").status_code == 500
-        logged(app)
+def test_a_request_never_waits_for_a_collector_that_does_not_read(capsys):
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        app = syslog_app(address_of(listener), SYSLOG_SOCKTYPE="tcp")
+        client = app.test_client()
+        # 6 MB, more than the socket buffers hold: sent inline, requests would block.
+        with app.app_context():
+            for number in range(400):
+                app.logger.warning("record %d %s", number, "x" * 15_000)
+        conn, _ = listener.accept()
+        with conn:  # accepted, never read: a hung collector
+            assert client.get("/livez").status_code == 200
+            assert client.get("/boom").status_code == 500
+            logged(app)
     err = readable(capsys.readouterr().err)
     reports = re.findall(r"(\d+) records could not be written to 127\.0\.0\.1", err)
     assert len(reports) == 1  # once: the next report comes a minute later
@@ -177,7 +178,8 @@ def test_a_collector_that_comes_up_late_is_used(capsys):
     assert "logged once it is up" in frame
     logged(app)
     assert re.search(
-        r"127\.0\.0\.1:\d+ works again after [\d.]+ s", readable(capsys.readouterr().err)
+        r"127\.0\.0\.1:\d+ works again after [\d.]+ s",
+        readable(capsys.readouterr().err),
     )
 
 

@@ -1,16 +1,17 @@
 """The application factory."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 
+from . import main
 from .config import load_config
 from .errors import register_error_handlers
 from .extensions import init_extensions
-from .health import bp as health_bp
+from .health import init_health
 from .log import init_logging, log_startup
 from .log.check import register_check_command
-from .main import bp as main_bp
 from .proxy import init_proxy_fix
 from .request_id import init_request_id
 {%- if cookiecutter.use_sentry %}
@@ -18,14 +19,18 @@ from .sentry import init_sentry
 {%- endif %}
 
 
-def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
+def create_app(
+    config: str | Mapping[str, Any] | None = None, **overrides: Any
+) -> Flask:
     """Create the app for "development", "testing" or "production".
 
-    Without a name, FLASK_CONFIG decides, and without that, production. Keyword
-    arguments override any setting, after the FLASK_* environment variables.
+    Without a name, FLASK_CONFIG decides, and without that, production. A mapping of
+    settings, as in Flask's tutorial, may stand for the name: with TESTING true, it
+    picks testing. Its settings and keyword arguments override any other, after the
+    instance folder's config.py and the FLASK_* environment variables.
     """
     app = Flask(__name__, instance_relative_config=True)
-    load_config(app, config_name, overrides)
+    load_config(app, config, overrides)
     init_proxy_fix(app)
     init_logging(app)
     init_request_id(app)
@@ -34,8 +39,9 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
 {%- endif %}
     init_extensions(app)
     register_error_handlers(app)
-    app.register_blueprint(main_bp)
-    app.register_blueprint(health_bp)
+    init_health(app)
     register_check_command(app)
+    # The app's own pages: replace the starter page with your blueprints.
+    app.register_blueprint(main.bp)
     log_startup(app)
     return app

@@ -1,6 +1,8 @@
-"""Configuration classes, picked by name and then overridden from the environment."""
+"""Configuration classes, picked by name, then overridden by the instance folder's
+config.py, the environment and the caller."""
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Config as FlaskConfig
@@ -30,7 +32,7 @@ class Config:
     LOG_LEVEL = "INFO"
     LOG_EXTRA_LOGGERS = ["sqlalchemy"]
     # Records waiting for the logging thread, in bytes at most; more are dropped,
-    # counted and reported.
+    # counted and reported. 0: no thread, each record is written as it is logged.
     LOG_QUEUE_BYTES = 8 * 1024 * 1024
 {%- if cookiecutter.use_file_handler %}
 
@@ -88,6 +90,7 @@ class DevelopmentConfig(Config):
     DEBUG = True
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
     LOG_LEVEL = "DEBUG"
+    LOG_QUEUE_BYTES = 0  # each line at once, in order with the server's own
 
 
 class TestingConfig(Config):
@@ -96,6 +99,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = "sqlite:///:memory:"
+    LOG_QUEUE_BYTES = 0  # a test sees what it logged as soon as it is logged
 {%- if cookiecutter.use_file_handler or cookiecutter.use_syslog_handler or cookiecutter.use_nt_eventlog_handler %}
 
 
@@ -127,21 +131,32 @@ CONFIGS = {
 }
 
 
-def load_config(app: Flask, config_name: str | None, overrides: dict[str, Any]) -> None:
-    """Fill app.config: the named class, then FLASK_* variables, then overrides."""
-    fill_config(app.config, config_name, overrides)
+def load_config(
+    app: Flask, config: str | Mapping[str, Any] | None, overrides: dict[str, Any]
+) -> None:
+    """Fill app.config, then refuse what production must never run.
+
+    config is a configuration's name, or a mapping of settings as in Flask's tutorial
+    (create_app({"TESTING": True, ...})): applied like the overrides, it picks the
+    testing configuration when its TESTING is true.
+    """
+    if isinstance(config, Mapping):
+        overrides = {**config, **overrides}
+        config = "testing" if config.get("TESTING") else None
+    fill_config(app.config, config, overrides)
     if app.config["CONFIG_NAME"] == "production":
         check_production_config(app.config)
 
 
 def settings_for(config_name: str | None = None) -> FlaskConfig:
-    """The settings create_app(config_name) would use, without creating an app.
+    """The settings create_app(config_name) would use, without creating the app.
 
-    gunicorn.conf.py reads them, before any worker exists.
+    gunicorn.conf.py reads them, before any worker exists. A bare Flask object finds
+    the instance folder as create_app's does.
     """
-    config = FlaskConfig(os.getcwd())
-    fill_config(config, config_name)
-    return config
+    settings = Flask(__name__, instance_relative_config=True).config
+    fill_config(settings, config_name)
+    return settings
 
 
 def fill_config(
@@ -149,12 +164,17 @@ def fill_config(
     config_name: str | None,
     overrides: dict[str, Any] | None = None,
 ) -> None:
-    """Without a name, FLASK_CONFIG names the class, and without that, production."""
+    """Load, each over the last: the class by name, the instance folder's config.py,
+    the FLASK_* variables, the overrides.
+
+    Without a name, FLASK_CONFIG names the class, and without that, production.
+    """
     name = config_name or os.environ.get("FLASK_CONFIG") or "production"
     if name not in CONFIGS:
         valid = ", ".join(sorted(CONFIGS))
         raise ValueError(f"Unknown configuration {name!r}; valid names: {valid}.")
     config.from_object(CONFIGS[name])
+    config.from_pyfile("config.py", silent=True)
     config.from_prefixed_env()
     config.update(overrides or {})
     config["CONFIG_NAME"] = name
@@ -174,8 +194,9 @@ def check_production_config(config: FlaskConfig) -> None:
     ):
         raise RuntimeError(
             "SECRET_KEY is unset, shorter than 32 characters or a development "
-            "value: set FLASK_SECRET_KEY to a long random value before starting in "
-            "production, for example the output of "
+            "value: set FLASK_SECRET_KEY, or SECRET_KEY in the instance folder's "
+            "config.py, to a long random value before starting in production, "
+            "for example the output of "
             '`python -c "import secrets; print(secrets.token_hex())"`.'
         )
     if config["DEBUG"]:

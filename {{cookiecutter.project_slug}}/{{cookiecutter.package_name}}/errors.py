@@ -61,6 +61,16 @@ def public_description(error: HTTPException) -> str:
     return error.description or error.name
 
 
+def app_description(error: HTTPException) -> str | None:
+    """A 4xx error's own words, as given to abort(code, description), else None.
+
+    Werkzeug's stock words stay behind the page's own; a 5xx never shows any.
+    """
+    if status_code(error) >= 500 or error.description == type(error).description:
+        return None
+    return error.description
+
+
 def problem_response(error: HTTPException, detail: str | None = None) -> Response:
     """RFC 9457 problem details; detail replaces the error's public description."""
     response = jsonify(
@@ -82,6 +92,7 @@ def page_response(error: HTTPException) -> Response:
         code=code,
         title=error.name,
         description=public_description(error),
+        app_description=app_description(error),
         request_id=get_request_id(),
     )
     return current_app.response_class(body, status=code, mimetype="text/html")

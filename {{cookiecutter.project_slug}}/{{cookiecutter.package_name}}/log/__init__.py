@@ -71,7 +71,12 @@ _current: LogSetup | None = None
 def init_logging(app: Flask) -> None:
     global _current
     # What the handlers are made of, as a digest: it holds passwords.
-    made_of = (app.import_name, app.instance_path, app.debug, sorted(app.config.items()))
+    made_of = (
+        app.import_name,
+        app.instance_path,
+        app.debug,
+        sorted(app.config.items()),
+    )
     settings = hashlib.sha256(repr(made_of).encode("utf-8", "replace")).hexdigest()
     if _current is None or _current.settings != settings:
         if _current is not None:

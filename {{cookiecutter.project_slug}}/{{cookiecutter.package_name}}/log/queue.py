@@ -62,7 +62,7 @@ class LogQueueHandler(QueueHandler):
     def enqueue(self, record: logging.LogRecord) -> None:
         size = len(record.msg) + len(record.exc_text or "") + RECORD_OVERHEAD
         with self.books:
-            if self.waiting + size > self.max_bytes:
+            if self.waiting + size > self.max_bytes > 0:
                 self.dropped += 1
                 if self.dropped == 1:
                     warn(f"the log queue is full ({self.waiting:,} bytes): records "
@@ -73,13 +73,16 @@ class LogQueueHandler(QueueHandler):
         record.queued_size = size
         if self.start():
             self.queue.put_nowait(record)
-        else:  # the interpreter is exiting and starts no thread: deliver it here
+        else:  # no thread (none wanted, or the interpreter is exiting): deliver here
             Listener(self).handle(record)
 
     def start(self) -> bool:
-        """Start this process's thread, unless it runs; False if none can start."""
+        """Start this process's thread, unless it runs; False if none can start
+        (the interpreter is exiting), or none is wanted (max_bytes is 0)."""
         if self.pid == os.getpid():
             return True
+        if self.max_bytes <= 0:
+            return False
         listener = Listener(self)
         try:
             listener.start()

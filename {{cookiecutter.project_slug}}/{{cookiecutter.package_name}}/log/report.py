@@ -10,6 +10,7 @@ import os
 import sys
 import time
 
+from .escape import escape_controls
 from .formatters import line_formatter
 
 LOGGER = __name__.rsplit(".", 1)[0]  # this package's logger name, e.g. "app.log"
@@ -32,7 +33,7 @@ def note(message: str) -> None:
 def write(level: int, message: str) -> None:
     record = logging.makeLogRecord(
         {"name": LOGGER, "levelno": level, "levelname": logging.getLevelName(level),
-         "msg": f"logging (pid {os.getpid()}): {message}"}
+         "msg": f"logging (pid {os.getpid()}): {escape_controls(message)}"}
     )  # fmt: skip
     write_records([record])
 
