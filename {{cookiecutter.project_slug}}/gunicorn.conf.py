@@ -30,7 +30,7 @@ accesslog = "-"
 
 # A stopping worker waits a bounded time for its queued log records, then writes
 # what is still unsent to stderr: gunicorn must not kill it before.
-graceful_timeout = math.ceil(exit_wait(settings_for())[0]) + 10
+graceful_timeout = math.ceil(exit_wait(settings_for())) + 10
 {%- endif %}
 
 HEALTH_CHECKS = {"/livez", "/readyz"}

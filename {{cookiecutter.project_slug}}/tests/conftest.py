@@ -134,7 +134,8 @@ def readable(output):
             lines.append(line)
             continue
         record = json.loads(line)
-        request = "{request_id} {remote_addr} {method} {path}".format(**record)
+        fields = ("request_id", "remote_addr", "method", "path")
+        request = " ".join(str(record.get(field, "-")) for field in fields)
         lines.append(
             f"{record['level']} {record['logger']} [{request}] {record['message']}"
         )

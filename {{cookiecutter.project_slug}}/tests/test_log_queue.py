@@ -57,10 +57,7 @@ def logger():
 
 
 def queue_for(logger, *targets, max_bytes=1_000_000, exit_wait=5.0):
-    queue = LogQueueHandler(
-        list(targets), max_bytes=max_bytes, exit_wait=exit_wait,
-        exit_label=f"TEST_WAIT={exit_wait:g}s",
-    )  # fmt: skip
+    queue = LogQueueHandler(list(targets), max_bytes, exit_wait)
     logger.addHandler(queue)
     return queue
 
@@ -123,8 +120,8 @@ def test_the_exit_reports_what_is_queued_and_ends_what_is_in_flight(logger, caps
     queue.flush()  # the first half of logging.shutdown(): the wait...
     queue.close()  # ...and the second: what is left is told
     err = readable(capsys.readouterr().err)
-    assert "2 log records were still queued after the exit wait (TEST_WAIT=0.05s); " \
-        "the 1 errors among them follow" in err  # fmt: skip
+    assert "2 log records were still queued after the exit wait (0.05 s); " \
+        "the 1 errors follow" in err  # fmt: skip
     assert "queued \\x1b[2J" in err
     assert "queued, not an error" not in err
     # The record in flight was interrupted: its handler told of it, once.
@@ -161,10 +158,7 @@ import atexit, logging, sys
 from {{ cookiecutter.package_name }}.log.queue import LogQueueHandler
 
 logger = logging.getLogger("exit")
-logger.addHandler(LogQueueHandler(
-    [logging.FileHandler(sys.argv[1])], max_bytes=10**6, exit_wait=5,
-    exit_label="TEST_WAIT=5s",
-))
+logger.addHandler(LogQueueHandler([logging.FileHandler(sys.argv[1])], 10**6, 5.0))
 atexit.register(logger.error, "the first record, logged while exiting")
 """
 

@@ -1,19 +1,15 @@
 """Logging, set up once per process: the chosen handlers behind one queue.
 
-init_logging(app) builds the handlers from app.config (handlers whose setting is
-empty stay off; one that cannot start is left out with a warning) and puts one
-LogQueueHandler on the app's logger and on LOG_EXTRA_LOGGERS (see queue.py). A later
-create_app() with the same settings reuses them; with other settings (a test suite's
-apps) it replaces them. Never a second handler, never a line twice.
-
-What it built is app.extensions["logging"], a LogSetup: `flask check-logging` and
-the startup line read it there.
+init_logging(app) builds the handlers from app.config and puts one LogQueueHandler
+(queue.py) on the app's logger and LOG_EXTRA_LOGGERS. Another create_app() reuses
+them, or replaces them if its settings differ: never a handler or a line twice.
+What it built, a LogSetup, is app.extensions["logging"].
 """
 
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import Config, Flask
 from flask.logging import default_handler
@@ -55,14 +51,11 @@ HANDLER_BUILDERS: dict[str, Callable[[Flask], logging.Handler | None]] = {
 
 @dataclass
 class LogSetup:
-    """What init_logging built: the handlers by name, why others could not start,
-    and the queue in front of them."""
-
     settings: str  # a digest of what it was built from
-    handlers: dict[str, logging.Handler]
-    failures: dict[str, str]
+    handlers: dict[str, logging.Handler]  # those that started, by name
+    failures: dict[str, str]  # why the others could not start
     queue: LogQueueHandler
-    destinations: dict[str, str] = field(default_factory=dict)
+    destinations: dict[str, str]  # where records go, for the startup line
 
 
 _current: LogSetup | None = None
@@ -70,27 +63,20 @@ _current: LogSetup | None = None
 
 def init_logging(app: Flask) -> None:
     global _current
-    # What the handlers are made of, as a digest: it holds passwords.
-    made_of = (
-        app.import_name,
-        app.instance_path,
-        app.debug,
-        sorted(app.config.items()),
-    )
-    settings = hashlib.sha256(repr(made_of).encode("utf-8", "replace")).hexdigest()
+    # A digest of what the handlers are made of: that holds passwords.
+    made_of = repr([app.import_name, app.instance_path, sorted(app.config.items())])
+    settings = hashlib.sha256(made_of.encode("utf-8", "replace")).hexdigest()
     if _current is None or _current.settings != settings:
         if _current is not None:
-            _current.queue.stop()  # what it queued is still handled
+            _current.queue.stop()  # it handles what it has queued, then ends
         _current = build_setup(app, settings)
-    queue = _current.queue
     extra = [logging.getLogger(name) for name in app.config["LOG_EXTRA_LOGGERS"]]
     for logger in [app.logger, *extra]:
         for old in [h for h in logger.handlers if isinstance(h, LogQueueHandler)]:
             logger.removeHandler(old)
-        logger.addHandler(queue)
-        # The queue is the whole output: passing records on to the root logger too
-        # would print every line twice wherever root has a handler. Tests are the
-        # exception: pytest's caplog listens on the root logger.
+        logger.addHandler(_current.queue)
+        # Passing records on to the root logger would print them twice where it has
+        # a handler; but pytest's caplog listens there.
         logger.propagate = app.testing
     app.logger.removeHandler(default_handler)
     app.logger.setLevel(app.config["LOG_LEVEL"])
@@ -98,8 +84,9 @@ def init_logging(app: Flask) -> None:
 
 
 def build_setup(app: Flask, settings: str) -> LogSetup:
-    handlers: dict[str, logging.Handler] = {}
-    failures: dict[str, str] = {}
+    """Each handler whose setting is set; one that cannot start is left out, with
+    one warning."""
+    handlers, failures = {}, {}
     for name, build in HANDLER_BUILDERS.items():
         try:
             handler = build(app)
@@ -108,42 +95,32 @@ def build_setup(app: Flask, settings: str) -> LogSetup:
             failures[name] = str(exc)
             continue
         if handler is not None:
-            handler.name = name
-            handlers[name] = handler
-    wait, setting = exit_wait(app.config)
-    queue = LogQueueHandler(
-        list(handlers.values()),
-        max_bytes=int(app.config["LOG_QUEUE_BYTES"]),
-        exit_wait=wait,
-        exit_label=f"{setting}={wait:g}s",
-    )
+            handler.name, handlers[name] = name, handler
+    max_bytes = int(app.config["LOG_QUEUE_BYTES"])
+    queue = LogQueueHandler(list(handlers.values()), max_bytes, exit_wait(app.config))
     destinations = {n: getattr(h, "destination", "-") for n, h in handlers.items()}
     return LogSetup(settings, handlers, failures, queue, destinations)
 
 
-def exit_wait(config: Config) -> tuple[float, str]:
-    """How long a normal exit waits for queued records, and the setting that says so.
-
-    gunicorn.conf.py gives a stopping worker that much time, and some to spare.
-    """
-    waits = [(5.0, "the local handlers' wait")]
+def exit_wait(config: Config) -> float:
+    """Seconds a normal exit waits for queued records: the wait of the handlers that
+    may need one, else 5. gunicorn.conf.py lets a stopping worker wait that long."""
+    waits = [5.0]
 {%- if cookiecutter.use_smtp_handler %}
     if config["MAIL_SERVER"]:
-        waits.append((float(config["MAIL_EXIT_WAIT"]), "MAIL_EXIT_WAIT"))
+        waits.append(float(config["MAIL_EXIT_WAIT"]))
 {%- endif %}
 {%- if cookiecutter.use_syslog_handler %}
     if config["SYSLOG_ADDRESS"]:
-        waits.append((float(config["SYSLOG_TIMEOUT"]), "SYSLOG_TIMEOUT"))
+        waits.append(float(config["SYSLOG_TIMEOUT"]))
 {%- endif %}
     return max(waits[1:] or waits)
 
 
 def log_startup(app: Flask) -> None:
-    """In production, say first thing which configuration runs and where it logs:
-    each destination (a file, a server and its recipients, an address), never a
-    password or a key."""
-    if app.config["CONFIG_NAME"] != "production":
-        return
-    destinations = app.extensions["logging"].destinations
-    where = ", ".join(f"{name} ({target})" for name, target in destinations.items())
-    app.logger.info("%s started in production; logging to %s", app.name, where)
+    """In production, say first where it logs: each destination (a file, a server,
+    an address), never a password or a key."""
+    if app.config["CONFIG_NAME"] == "production":
+        destinations = app.extensions["logging"].destinations.items()
+        where = ", ".join(f"{name} ({target})" for name, target in destinations)
+        app.logger.info("%s started in production; logging to %s", app.name, where)

@@ -31,15 +31,14 @@ def register_check_command(app: Flask) -> None:
 
 
 def check_handler(handler: logging.Handler, logger: logging.Logger) -> str | None:
-    """Emit a test record through handler on this thread, past the queue, past its
-    level and filters (the mail throttle); return what went wrong, or None."""
+    """Emit a test record through handler now, on this thread, past the queue and the
+    handler's level and filters (the mail throttle); return what went wrong."""
     record = logger.makeRecord(
         logger.name, logging.WARNING, __file__, 0, MESSAGE, (), None
     )
-    assert isinstance(handler, ReportsFailures)
+    assert isinstance(handler, ReportsFailures)  # as every handler of log/ is
     handler.error = None
     handler.emit(prepare(record))
     handler.flush()
-    if handler.error is None:
-        return None
-    return f"{type(handler.error).__name__}: {handler.error}"
+    error = handler.error
+    return None if error is None else f"{type(error).__name__}: {error}"

@@ -11,8 +11,8 @@ from .report import ReportsFailures
 
 
 class StderrHandler(ReportsFailures, logging.StreamHandler[TextIO]):
-    """Write to whatever sys.stderr is at the time, as logging.lastResort does:
-    servers and test runners replace it after the app is created."""
+    """Writes to sys.stderr as it is at the time, as logging.lastResort does: servers
+    and test runners replace it after the app is made."""
 
     destination = "stderr"
 

@@ -30,8 +30,10 @@ def escape_lines(text: str) -> str:
     return text.translate(_KEEP_NEWLINES)
 
 
-def cut(text: str, limit: int) -> str:
-    """text, or its first limit characters and how many more were left out."""
+def clip(text: str, limit: int) -> str:
+    """escape_controls() of text's first limit characters, and the number of
+    characters text had in all when it had more: the length of a record is bounded
+    in bytes, however much a request or an exception put in it."""
     if len(text) <= limit:
-        return text
-    return f"{text[:limit]}[... {len(text) - limit:,} more characters cut]"
+        return escape_controls(text)
+    return f"{escape_controls(text[:limit])}[... cut: {len(text):,} characters in all]"

@@ -36,8 +36,8 @@ def server_formatter() -> logging.Formatter:
 
 
 class TextFormatter(logging.Formatter):
-    """LINE_FORMAT, its first line escaped: only the traceback may add lines, and the
-    messages inside it are escaped already."""
+    """LINE_FORMAT, escaped: only a traceback adds lines (its messages are escaped
+    already), and gunicorn's own lines may quote a request."""
 
     def __init__(self, fmt: str = LINE_FORMAT) -> None:
         super().__init__(fmt, defaults=FIELD_DEFAULTS)

@@ -1,11 +1,7 @@
-"""Error mail: the admins get each server error, with its request and traceback.
-
-ErrorMailHandler is the standard library's SMTPHandler, with what a production
-mailer needs besides: implicit TLS (MAIL_USE_SSL) and STARTTLS with or without a
-login, a one-line subject naming the error, the headers mail providers require
-(Message-ID, Date) and those that keep vacation replies away, and MAIL_TIMEOUT as a
-deadline for the whole conversation, not only for each read. It runs on the logging
-thread (queue.py), never on a request's.
+"""Error mail: the standard library's SMTPHandler, with what production asks of it:
+implicit TLS, STARTTLS with or without a login, a subject naming the error, the
+headers mail providers want and those that keep vacation replies away, and
+MAIL_TIMEOUT as a deadline for the whole conversation, not only for each read.
 """
 
 import contextlib
@@ -46,19 +42,16 @@ def build_mail_handler(app: Flask) -> logging.Handler | None:
         return None
     if not config["ADMINS"]:
         raise HandlerUnavailable("MAIL_SERVER is set but ADMINS is empty")
-    credentials = None
-    if config["MAIL_USERNAME"]:
-        credentials = (config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
     handler = ErrorMailHandler(
         mailhost=(config["MAIL_SERVER"], int(config["MAIL_PORT"])),
         fromaddr=config["MAIL_SENDER"] or f"server-error@{socket.gethostname()}",
         toaddrs=list(config["ADMINS"]),
         subject=config["PROJECT_NAME"],
-        credentials=credentials,
+        credentials=(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or ""),
         secure=() if config["MAIL_USE_TLS"] else None,
         timeout=float(config["MAIL_TIMEOUT"]),
-        use_ssl=bool(config["MAIL_USE_SSL"]),
     )
+    handler.use_ssl = bool(config["MAIL_USE_SSL"])
     folder = os.path.join(app.instance_path, "mail-throttle")
     handler.addFilter(MailThrottle(folder, float(config["MAIL_THROTTLE_SECONDS"])))
     handler.setLevel(logging.ERROR)
@@ -68,61 +61,53 @@ def build_mail_handler(app: Flask) -> logging.Handler | None:
 
 @functools.cache
 def ehlo_name() -> str:
-    """This host's name for EHLO and Message-ID, looked up once per process: left to
-    itself, smtplib asks DNS on every connection, outside any timeout."""
+    """Looked up once per process: smtplib would ask DNS on every connection."""
     return socket.getfqdn()
 
 
 class ErrorMailHandler(ReportsFailures, SMTPHandler):
-    """SMTPHandler, mailing ERROR records on the logging thread (see the module)."""
+    rest = 1.0  # seconds without trying after a failure (see report.py)
+    use_ssl = False
+    smtp: smtplib.SMTP | None = None  # the conversation under way
+    stopped_by = ""  # why interrupt() ended it
+    unsent = 0  # mails that failed since the last one sent
 
-    rest = 1.0  # seconds without trying after a failure (doubling, see report.py)
-
-    def __init__(self, *, use_ssl: bool, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.use_ssl = use_ssl
-        recipients = ", ".join(self.toaddrs)
-        self.destination = f"{self.mailhost}:{self.mailport}, to {recipients}"
-        self.smtp: smtplib.SMTP | None = None  # the conversation under way
-        self.stopped_by = ""  # why interrupt() ended it
-        self.unsent = 0  # mails that failed since the last one sent
+        self.destination = (
+            f"{self.mailhost}:{self.mailport}, to {', '.join(self.toaddrs)}"
+        )
 
     def getSubject(self, record: logging.LogRecord) -> str:
-        """'[Project] ValueError: message', on one line. Text like '=?utf-8?b?...?='
-        is broken up: a mail library would decode it into header lines of its own."""
+        """'[Project] ValueError: message', with '=?' broken up: a mail library would
+        decode '=?utf-8?b?...?=' into lines of a header of its own."""
         summary = getattr(record, "error_summary", None) or record.getMessage()
         return f"[{self.subject}] {summary}"[:200].replace("=?", "= ?")
 
     def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self.send(self.message_for(record))
-        except Exception:
-            self.unsent += 1
-            self.handleError(record)
-        else:
-            self.unsent = 0
-
-    def message_for(self, record: logging.LogRecord) -> EmailMessage:
-        body = self.format(record)
-        held = getattr(record, "held_back", 0)
-        if held:
-            body += f"\n{held} more of the same error went unmailed.\n"
+        body, held_back = self.format(record), getattr(record, "held_back", 0)
+        if held_back:
+            body += f"\n{held_back} more of the same error went unmailed.\n"
         if self.unsent:
             body += f"\n{self.unsent} error mails before this one could not be sent.\n"
         message = EmailMessage()
-        message["From"] = self.fromaddr
-        message["To"] = ", ".join(self.toaddrs)
+        message["From"], message["To"] = self.fromaddr, ", ".join(self.toaddrs)
         message["Subject"] = self.getSubject(record)
         message["Date"] = formatdate(localtime=True)
         message["Message-ID"] = make_msgid(domain=ehlo_name())
         message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no replies
         message["X-Auto-Response-Suppress"] = "All"  # the same, for Exchange
         message.set_content(body)
-        return message
+        try:
+            self.send(message)
+        except Exception:
+            self.unsent += 1
+            self.handleError(record)
+        else:
+            self.unsent = 0
 
     def send(self, message: EmailMessage) -> None:
-        """One conversation, ended by interrupt() if still going after the timeout."""
-        smtp_class = WatchedSMTP_SSL if self.use_ssl else WatchedSMTP
+        """One conversation, which interrupt() ends if it outlasts the timeout."""
         options: dict[str, Any] = {
             "local_hostname": ehlo_name(),
             "timeout": self.timeout,
@@ -135,18 +120,14 @@ class ErrorMailHandler(ReportsFailures, SMTPHandler):
         deadline.daemon = True
         with contextlib.suppress(RuntimeError):  # no new thread at exit: no deadline
             deadline.start()
+        kind = WatchedSMTP_SSL if self.use_ssl else WatchedSMTP
         try:
-            smtp = smtp_class(self, self.mailhost, self.mailport or 25, **options)
-            try:
+            with kind(self, self.mailhost, self.mailport or 25, **options) as smtp:
                 if self.secure is not None:
                     smtp.starttls(context=ssl.create_default_context())
                 if self.username:
                     smtp.login(self.username, self.password)
                 smtp.send_message(message)
-                with contextlib.suppress(smtplib.SMTPException, OSError):
-                    smtp.quit()  # sent: a goodbye that fails changes nothing
-            finally:
-                smtp.close()
         except Exception as exc:
             if self.stopped_by:
                 raise TimeoutError(self.stopped_by) from exc
@@ -165,8 +146,8 @@ class ErrorMailHandler(ReportsFailures, SMTPHandler):
 
 
 class WatchedSMTP(smtplib.SMTP):
-    """smtplib's client, telling its handler of itself before each reply it waits
-    for, from the greeting on: interrupt() can end it wherever it is stuck."""
+    """Tells its handler of itself before each reply it waits for, from the greeting
+    on, so that interrupt() can reach it."""
 
     def __init__(self, handler: ErrorMailHandler, *args: Any, **kwargs: Any) -> None:
         self.handler = handler
@@ -176,7 +157,12 @@ class WatchedSMTP(smtplib.SMTP):
         self.handler.smtp = self
         return super().getreply()
 
+    def __exit__(self, *exc_info: object) -> None:
+        """Sent is sent: a goodbye that fails changes nothing."""
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            self.quit()
+        self.close()
+
 
 class WatchedSMTP_SSL(WatchedSMTP, smtplib.SMTP_SSL):  # noqa: N801 (smtplib's name)
-    """The same over implicit TLS (port 465). A TLS handshake that stalls is
-    bounded by MAIL_TIMEOUT for each read only."""
+    """The same over implicit TLS. A handshake that stalls is bounded per read."""

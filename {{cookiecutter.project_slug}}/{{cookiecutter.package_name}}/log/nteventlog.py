@@ -29,28 +29,10 @@ def build_nt_eventlog_handler(app: Flask) -> logging.Handler | None:
         raise HandlerUnavailable(
             f"cannot register {appname!r} as an event source: {exc}"
         ) from exc
-    # Always text: the Event Viewer shows a message as text, not as JSON.
-    handler.setFormatter(EventTextFormatter())
+    # Always text: the Event Viewer shows a message as text, not as JSON. A record
+    # is short enough for one event (tracebacks.py bounds it).
+    handler.setFormatter(TextFormatter())
     return handler
-
-
-class EventTextFormatter(TextFormatter):
-    """The text log line, cut to the length Windows accepts for one event.
-
-    A longer text would be refused and the record lost. What is cut is the middle:
-    the request comes first and the exception last, and both stay.
-    """
-
-    MAX_CHARS = 31839
-    CUT = "\n[... too long for one event: the middle is left out ...]\n"
-
-    def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        if len(text) <= self.MAX_CHARS:
-            return text
-        head = (self.MAX_CHARS - len(self.CUT)) // 2
-        tail = self.MAX_CHARS - len(self.CUT) - head
-        return text[:head] + self.CUT + text[-tail:]
 
 
 class EventLogHandler(ReportsFailures, NTEventLogHandler):

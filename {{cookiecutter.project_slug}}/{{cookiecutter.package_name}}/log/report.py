@@ -1,9 +1,6 @@
-"""What logging tells the operator about itself, straight to stderr.
-
-These lines cannot go through the handlers: they are about the handlers. They have
-the format of every other line (JSON in a JSON project), and the process id, so that
-the lines of several workers sharing stderr stay apart.
-"""
+"""What logging says about itself, straight to stderr: not through the handlers it
+is about. In the line format (JSON in a JSON project), with the process id, so that
+the lines of workers sharing stderr stay apart."""
 
 import logging
 import os
@@ -13,7 +10,9 @@ import time
 from .escape import escape_controls
 from .formatters import line_formatter
 
-LOGGER = __name__.rsplit(".", 1)[0]  # this package's logger name, e.g. "app.log"
+LOGGER = __name__.rsplit(".", 1)[0]  # this package's logger name
+REPORT_INTERVAL = 60.0  # seconds between two reports of a handler that fails
+MAX_REST = 60.0  # seconds a network handler rests after failures, at most
 
 
 class HandlerUnavailable(Exception):
@@ -21,7 +20,6 @@ class HandlerUnavailable(Exception):
 
 
 def warn(message: str) -> None:
-    """A problem the operator should know of, even when every handler is broken."""
     write(logging.WARNING, message)
 
 
@@ -31,17 +29,14 @@ def note(message: str) -> None:
 
 
 def write(level: int, message: str) -> None:
-    record = logging.makeLogRecord(
-        {"name": LOGGER, "levelno": level, "levelname": logging.getLevelName(level),
-         "msg": f"logging (pid {os.getpid()}): {escape_controls(message)}"}
-    )  # fmt: skip
-    write_records([record])
+    message = f"logging (pid {os.getpid()}): {escape_controls(message)}"
+    write_records([logging.makeLogRecord({"name": LOGGER, "msg": message,
+        "levelno": level, "levelname": logging.getLevelName(level)})])  # fmt: skip
 
 
 def write_records(records: list[logging.LogRecord]) -> None:
-    """Each record in the line format, in one write (workers share stderr)."""
-    formatter = line_formatter()
-    text = "".join(formatter.format(record) + "\n" for record in records)
+    """Each record as a log line, in one write (workers share stderr)."""
+    text = "".join(line_formatter().format(record) + "\n" for record in records)
     try:
         sys.stderr.write(text)
         sys.stderr.flush()
@@ -50,24 +45,19 @@ def write_records(records: list[logging.LogRecord]) -> None:
 
 
 class ReportsFailures(logging.Handler):
-    """Mixed into a handler: a record it fails to write is counted, and said on stderr
+    """Mixed into a handler: a record it cannot write is counted, and told on stderr
     at once, then at most once a minute with a count, and when it works again.
 
-    With `rest` (a network handler), a failure also rests the handler: the records
-    of the next `rest` seconds are counted, not tried, and the rest doubles with each
-    failure up to a minute. A backend that hangs then holds the logging thread for
-    one timeout now and then, not for every record.
+    A network handler sets `rest`: after a failure, it tries nothing for that many
+    seconds (twice as long after each failure, up to a minute) and counts what it
+    skips. A backend that hangs then holds the logging thread for one timeout now
+    and then, not one for every record.
     """
 
-    REPORT_INTERVAL = 60.0
-    MAX_REST = 60.0
     destination = "-"  # where the handler writes, for the messages
-    rest = 0.0
-    rest_for = 0.0
+    rest = rest_for = resting_until = last_report = 0.0
     failed = 0  # records lost since the last report
-    last_report = 0.0
     down_since: float | None = None
-    resting_until = 0.0
     error: BaseException | None = None  # the last failure, for flask check-logging
 
     def handle(self, record: logging.LogRecord) -> bool:
@@ -77,21 +67,22 @@ class ReportsFailures(logging.Handler):
         self.error = None
         handled = bool(super().handle(record))
         if self.error is None and self.down_since is not None:
-            self.recovered()
+            seconds = time.monotonic() - self.down_since
+            lost = f"; {self.failed} more records were lost" if self.failed else ""
+            note(f"{self.destination} works again after {seconds:.1f} s{lost}")
+            self.failed, self.down_since = 0, None
         return handled
 
     def handleError(self, record: logging.LogRecord) -> None:
-        # emit() calls this with the handler's lock held: no lock of our own.
         now = time.monotonic()
         self.error = sys.exc_info()[1] or Exception("the handler failed")
         self.failed += 1
         if self.down_since is None:
-            self.down_since, self.last_report = now, 0.0
-            self.rest_for = self.rest
+            self.down_since, self.last_report, self.rest_for = now, 0.0, self.rest
         else:
-            self.rest_for = min(self.rest_for * 2, self.MAX_REST)
+            self.rest_for = min(self.rest_for * 2, MAX_REST)
         self.resting_until = now + self.rest_for
-        if now - self.last_report >= self.REPORT_INTERVAL:
+        if now - self.last_report >= REPORT_INTERVAL:
             self.report()
 
     def report(self) -> None:
@@ -100,14 +91,8 @@ class ReportsFailures(logging.Handler):
              f"{reason}; the app goes on, and says so again in a minute")  # fmt: skip
         self.failed, self.last_report = 0, time.monotonic()
 
-    def recovered(self) -> None:
-        seconds = time.monotonic() - (self.down_since or 0.0)
-        lost = f"; {self.failed} more records were lost" if self.failed else ""
-        note(f"{self.destination} works again after {seconds:.1f} s{lost}")
-        self.failed, self.down_since = 0, None
-
     def close(self) -> None:
-        """At exit, or when replaced: tell what was lost since the last report."""
+        """At exit: tell what was lost since the last report."""
         if self.failed:
             self.report()
         super().close()

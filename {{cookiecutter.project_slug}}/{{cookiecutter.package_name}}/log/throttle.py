@@ -1,10 +1,9 @@
 """One mail per error per window for the whole host: a burst is one mail, not 500.
 
-The workers of a server share what they know through marks in a folder (the instance
-folder's mail-throttle/): one file per error and window, which exactly one process can
-create, the one that mails it. The others append a byte for each time they hold the
-error back, which the next mail of that error counts. Windows follow the clock: with a
-window of 300 seconds, an error is mailed at most once between 12:00:00 and 12:04:59.
+The workers share marks in a folder (the instance folder's mail-throttle/): one file
+per error and window, which one process creates, the one that mails it; the others
+append a byte for each time they hold the error back, for the next mail to count.
+Windows follow the clock: with 300 seconds, 12:00:00 to 12:04:59 is one.
 """
 
 import contextlib
@@ -23,8 +22,7 @@ class MailThrottle(logging.Filter):
 
     def __init__(self, folder: str, window: float) -> None:
         super().__init__()
-        self.window = window
-        self.folder = folder
+        self.window, self.folder = window, folder
         try:
             os.makedirs(folder, exist_ok=True)
         except OSError as exc:
@@ -34,11 +32,10 @@ class MailThrottle(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if self.window <= 0:
             return True
-        # The error's type and its innermost place in the project's code (records.py),
-        # else the line that logged it: a library line shared by many errors, or the
-        # values in a message, do not make errors the same or different.
-        error = getattr(record, "error_place", None)
-        name = error or f"{record.name} at {record.pathname}:{record.lineno}"
+        # The error's type and innermost place in the project (records.py), else the
+        # logging call: a library line, or a message's values, do not make errors
+        # the same or different.
+        name = getattr(record, "error_place", f"{record.pathname}:{record.lineno}")
         key = hashlib.sha256(name.encode("utf-8", "replace")).hexdigest()[:24]
         window = int(time.time() // self.window)
         mark = os.path.join(self.folder, f"{key}.{window}")

@@ -1,24 +1,18 @@
-"""Tracebacks as text: made once per record, bounded, and safe to log.
-
-Python's own text, with three differences. The ^^^^ markers that Python 3.11 and later
-draw under a failing line are left out: drawing them means finding each frame's
-position in its bytecode and compiling its source line again, the most expensive part
-of logging an error. Exception messages (of groups and syntax errors too) are escaped,
-so that request data cannot start a line that looks like a record. And the text is
-bounded: at most MAX_CHAIN exceptions of a chain, MAX_FRAMES frames and MAX_GROUP
-members each, MAX_MESSAGE characters of a message and MAX_TEXT in all, each cut saying
-what it left out.
+"""Tracebacks as text: Python's own, without the ^^^^ markers (drawing them means
+compiling each frame's source line again, the most expensive part of logging an
+error), with every exception message escaped (of groups and syntax errors too), so
+that request data cannot start a line of its own, and bounded, each cut saying so.
 """
 
 import traceback
 
-from .escape import cut, escape_controls, escape_lines
+from .escape import clip, escape_lines
 
 MAX_CHAIN = 16
 MAX_FRAMES = 100
 MAX_GROUP = 15  # members shown of a group, and groups nested in groups
-MAX_MESSAGE = 16 * 1024
-MAX_TEXT = 64 * 1024
+MAX_MESSAGE = 8 * 1024  # escaped: up to 6 times as long (\x1b for ESC)
+MAX_TEXT = 20 * 1024  # so that a record fits one Windows event (31,839 characters)
 
 CAUSE = "\nThe above exception was the direct cause of the following exception:\n\n"
 CONTEXT = "\nDuring handling of the above exception, another exception occurred:\n\n"
@@ -35,7 +29,7 @@ def format_exception(exc: BaseException) -> str:
 
 
 def chained(exc: BaseException, depth: int = 0) -> list[str]:
-    """The parts of the text of exc and its chain, walked once from exc inwards."""
+    """The text of exc and its chain, walked once, from exc to its first cause."""
     parts: list[str] = []
     seen: set[int] = set()
     current: BaseException | None = exc
@@ -57,7 +51,6 @@ def chained(exc: BaseException, depth: int = 0) -> list[str]:
 
 
 def one_exception(exc: BaseException, depth: int) -> str:
-    """Its frames (innermost last), the line naming it, its notes and group members."""
     lines = []
     if exc.__traceback__ is not None:
         lines.append("Traceback (most recent call last):\n")
@@ -74,35 +67,30 @@ def one_exception(exc: BaseException, depth: int) -> str:
 
 def describe(exc: BaseException) -> str:
     """What Python writes under the frames: "ValueError: message", and the notes."""
-    name = type(exc).__qualname__
-    if type(exc).__module__ not in ("builtins", "__main__"):
-        name = f"{type(exc).__module__}.{name}"
-    text = ""
-    message = safe_str(exc)
+    name, module = type(exc).__qualname__, type(exc).__module__
+    name = name if module in ("builtins", "__main__") else f"{module}.{name}"
+    text, message = "", safe_str(exc)
     if isinstance(exc, SyntaxError):  # the source line is data too
-        source = escape_controls(cut((exc.text or "").strip(), MAX_MESSAGE))
+        source = clip((exc.text or "").strip(), MAX_MESSAGE)
         text = f'  File "{exc.filename}", line {exc.lineno}\n    {source}\n'
         message = str(exc.msg)
-    message = escape_controls(cut(message, MAX_MESSAGE))
+    message = clip(message, MAX_MESSAGE)
     text += f"{name}: {message}\n" if message else f"{name}\n"
     notes = getattr(exc, "__notes__", None)
     for note in notes if isinstance(notes, list | tuple) else ():
-        text += escape_controls(cut(str(note), MAX_MESSAGE)) + "\n"
+        text += clip(str(note), MAX_MESSAGE) + "\n"
     return text
 
 
 def members(group: BaseExceptionGroup, depth: int) -> list[str]:
-    """The members of an exception group, each under a numbered heading, indented."""
-    if depth >= MAX_GROUP:
-        return ["  [... nested groups left out ...]\n"]
-    shown = group.exceptions[:MAX_GROUP]
-    lines = []
-    for number, member in enumerate(shown, 1):
-        text = "".join(chained(member, depth + 1)).rstrip("\n")
-        lines.append(f"+---- {number} of {len(group.exceptions)} ----\n")
-        lines.extend(f"| {line}\n" for line in text.split("\n"))
-    if len(group.exceptions) > len(shown):
-        lines.append(f"[... {len(group.exceptions) - len(shown)} more left out ...]\n")
+    """Each member of a group under a numbered heading, indented."""
+    count, lines = len(group.exceptions), []
+    for number, member in enumerate(group.exceptions[:MAX_GROUP], 1):
+        text = "".join(chained(member, depth + 1)) if depth < MAX_GROUP else "[...]"
+        lines.append(f"+---- {number} of {count} ----\n")
+        lines.extend(f"| {line}\n" for line in text.rstrip("\n").split("\n"))
+    if count > MAX_GROUP:
+        lines.append(f"[... {count - MAX_GROUP} more left out ...]\n")
     return lines
 
 
