@@ -122,7 +122,7 @@ def test_tcp_collector_that_never_reads(project, tmp_path, record_property):
     try:
         flooded = timed_gets(server.port, ["/flood"], 6 * WORKERS)
         assert {status for status, _, _ in flooded["/flood"]} == {200}
-        assert wait_for(lambda: "is unreachable (TimeoutError" in server.stderr())
+        assert wait_for(lambda: "(TimeoutError: timed out)" in server.stderr())
         drive(server, record_property, "TCP collector that never reads")
         err = stop_and_check(server)
     finally:
@@ -132,11 +132,10 @@ def test_tcp_collector_that_never_reads(project, tmp_path, record_property):
 
 def test_local_socket_that_never_reads(project, tmp_path, record_property):
     hole = UnixBlackHole()
-    name, sign = "local socket that never reads", "is unreachable"
+    name, sign = "local socket that never reads", f"written to {hole.address}"
     err = drill_unreachable(project, tmp_path, record_property, hole, name, sign)
-    assert len(re.findall(rf"syslog at {hole.address} is unreachable", err)) <= (
-        WORKERS + 1
-    )
+    # Once per worker (and the master), and once more at exit with the rest.
+    assert len(re.findall(rf"written to {hole.address} \(", err)) <= 2 * (WORKERS + 1)
 
 
 def test_collector_whose_backlog_is_full(project, tmp_path, record_property):
@@ -176,8 +175,8 @@ def test_preload_with_a_slow_collector(project, tmp_path, record_property):
         collector.stop()
     assert collector.broken == []
     assert collector.truncated == 0
-    assert delivered or unsent_ids(err), "records neither delivered nor reported"
-    assert boom_ids(results) <= set(collector.request_ids()) | unsent_ids(err)
+    missing = boom_ids(results) - set(collector.request_ids())
+    assert delivered or len(missing) <= unsent(err), "neither delivered nor counted"
     assert collector.connections >= WORKERS + 1  # the master logged at import
 
 
@@ -200,8 +199,8 @@ def test_collector_restart_loses_nothing_unreported(project, tmp_path, record_pr
         wait_for(lambda: boom_ids(results) <= set(collector.request_ids()))
     finally:
         collector.stop()
-    missing = boom_ids(results) - set(collector.request_ids()) - unsent_ids(err)
-    assert missing == set()
+    missing = boom_ids(results) - set(collector.request_ids())
+    assert len(missing) <= unsent(err), "records neither delivered nor counted"
     assert collector.broken == []
 
 
@@ -220,15 +219,19 @@ def test_mail_server_that_answers_one_byte_at_a_time(
         err = stop_and_check(server)
     finally:
         tarpit.stop()
-    assert "backend drill failure" in err  # the failed mail's text is on stderr
-    assert "error mails were still unsent after MAIL_EXIT_WAIT=2s" in err
+    assert "backend drill failure" in err  # the error is on stderr all the same
+    assert unsent(err) > 0
 
 
-def unsent_ids(err):
-    return set(re.findall(r"\[(drill-[0-9a-f]+) ", err))
+def unsent(err):
+    """How many records the workers told they could not deliver."""
+    counts = re.findall(
+        r"(\d+) (?:log )?records (?:could not be written|were still)", err
+    )
+    return sum(map(int, counts))
 
 
 def assert_reported_not_lost(err):
-    """A worker that could not deliver says so once, and reports the rest at exit."""
-    assert re.search(r"syslog at \S+ is unreachable", err)
-    assert re.search(r"\d+ syslog records were still unsent after SYSLOG_TIMEOUT", err)
+    """A worker that could not deliver says so at once, and counts the rest."""
+    assert re.search(r"\d+ records could not be written to \S+ \(", err)
+    assert unsent(err) > 0
