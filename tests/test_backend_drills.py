@@ -50,7 +50,7 @@ def project(bake, tmp_path):
 
 def env_for(tmp_path, **settings):
     """Production, syslog over TCP with short timeouts and a small queue."""
-    drill = {"SYSLOG_SOCKTYPE": "tcp", "SYSLOG_TIMEOUT": 1, "SYSLOG_QUEUE_SIZE": 500}
+    drill = {"SYSLOG_SOCKTYPE": "tcp", "SYSLOG_TIMEOUT": 1}
     return production_env(tmp_path, **{**drill, **settings})
 
 
