@@ -4,7 +4,9 @@ The command line and GUNICORN_CMD_ARGS still override anything set here.
 """
 
 import logging
+{%- if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler %}
 import math
+{%- endif %}
 import multiprocessing
 import os
 

@@ -71,7 +71,7 @@ def raise_here():
 
 
 def test_the_copy_names_the_raise_and_the_record_stays_as_it_was():
-    """Sentry, caplog and any other handler see the logging call's own fields."""
+    """caplog, and every other library's handler, see the logging call's fields."""
     try:
         raise_here()
     except KeyError:
@@ -93,7 +93,7 @@ def test_the_copy_names_the_raise_and_the_record_stays_as_it_was():
 
 
 def test_the_error_place_is_the_innermost_line_of_the_project(monkeypatch):
-    """The mail throttle's key: a library line shared by many errors, such as the
+    """The throttle's key: a library line shared by many errors, such as the
     json module's, must not make them one error."""
     import json
 

@@ -1,9 +1,9 @@
 """What every record carries to the handlers: its request, its source, its error.
 
 A record is prepared once, on the thread that logged it (where its request is), as a
-copy: the logging call's record stays as it was for other handlers (Sentry's,
-caplog's). Its message and traceback become text, escaped and bounded, so the copy
-crosses to the logging thread small and safe.
+copy: the logging call's record stays as it was for other handlers (caplog's, other
+libraries'). Its message and traceback become text, escaped and bounded, so that the
+copy crosses to the logging thread small and safe.
 """
 
 import copy
@@ -25,7 +25,7 @@ FIELD_DEFAULTS = {
     "source_file": "-",
     "source_line": 0,
 }
-# The project's code: the mail throttle names an error by its innermost place here.
+# The project's code: an error is known by its innermost place in it.
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
@@ -37,7 +37,7 @@ def prepare(record: logging.LogRecord) -> logging.LogRecord:
     - source_file, source_line, source_function: the line that raised the record's
       exception, else the logging call;
     - msg: the message, escaped and cut (escape.clip); exc_text: the traceback;
-    - with an exception, error_type, error_summary (a line for a mail subject) and
+    - with an exception, error_type, error_summary (one line naming it) and
       error_place (its type and innermost place in the project's code).
     """
     prepared = copy.copy(record)
