@@ -64,6 +64,27 @@ def test_unhandled_exception_is_one_event_with_the_request_id(sentry_server):
     assert "user" not in event or "ip_address" not in event["user"]
 
 
+def test_a_logged_error_is_an_event_too(sentry_server):
+    """logger.exception() in a view that handles its error reaches Sentry."""
+    port = sentry_server.server_address[1]
+    app = failing_app("unused", SENTRY_DSN=f"http://public@127.0.0.1:{port}/1")
+
+    @app.route("/_test/handled")
+    def handled():
+        try:
+            raise KeyError("handled here")
+        except KeyError:
+            app.logger.exception("the view went on")
+        return "ok"
+
+    assert app.test_client().get("/_test/handled").status_code == 200
+    sentry_sdk.flush(timeout=5)
+    assert wait_for(lambda: sentry_server.events)
+    (event,) = sentry_server.events
+    assert event["exception"]["values"][-1]["type"] == "KeyError"
+    assert event["logentry"]["message"] == "the view went on"
+
+
 def test_sentry_is_off_without_a_dsn(app):
     assert app.config["SENTRY_DSN"] is None
     assert tag_request_id not in app.before_request_funcs.get(None, [])
