@@ -13,7 +13,7 @@ import pytest
 
 from harness.servers import Gunicorn, Inbox, free_port, wait_for
 
-from .conftest import production_env, run
+from .conftest import production_env, run, suite_env
 
 DRILL_APP = """\
 from my_flask_app import create_app
@@ -343,3 +343,47 @@ def test_a_full_disk_glues_no_record_to_the_next(project, small_disk):
     assert "before" in lines[0]
     assert lines[-1].endswith("after [in <string>:17]")
     assert all(line.count(" WARNING ") <= 1 for line in lines)
+
+
+HUGE_ERROR = """
+import resource, sys
+from my_flask_app import create_app
+
+app = create_app(
+    LOG_FILE=sys.argv[1], MAIL_SERVER="127.0.0.1", MAIL_PORT=int(sys.argv[2]),
+    MAIL_THROTTLE_SECONDS=0,
+)
+
+
+@app.route("/huge/<int:size>")
+def huge(size):
+    raise ValueError("x" * size)
+
+
+def peak_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+client = app.test_client()
+client.get("/huge/100")  # everything imported and warm
+app.extensions["logging"].queue.wait(30)
+before = peak_mib()
+client.get(f"/huge/{10 * 1024 * 1024}")
+app.extensions["logging"].queue.wait(30)
+print(f"{peak_mib() - before:.1f}")
+"""
+
+
+def test_a_ten_megabyte_error_costs_a_worker_little_memory(project, tmp_path):
+    """The message is cut before it is copied: the app's own 10 MB string is most of
+    what the worker's peak grows by, however many handlers format the record."""
+    env = {**suite_env(), **production_env(tmp_path)}
+    result = run(
+        [sys.executable, "-c", HUGE_ERROR, tmp_path / "app.log", free_port()],
+        project, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert float(result.stdout) < 50, f"{result.stdout.strip()} MiB more at the peak"
+    assert (
+        "[... cut: 10,485,760 characters in all]" in (tmp_path / "app.log").read_text()
+    )
