@@ -5,12 +5,16 @@ Each drill asserts that the app kept answering and what it told the operator.
 
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 
 import pytest
 
+from harness.bake import BIN
 from harness.servers import Gunicorn, Inbox, free_port, wait_for
 
 from .conftest import production_env, run, suite_env
@@ -387,3 +391,43 @@ def test_a_ten_megabyte_error_costs_a_worker_little_memory(project, tmp_path):
     assert (
         "[... cut: 10,485,760 characters in all]" in (tmp_path / "app.log").read_text()
     )
+
+
+WAITRESS_APP = """\
+from wsgi import app
+
+
+@app.route("/boom")
+def boom():
+    raise RuntimeError("waitress drill failure")
+"""
+
+
+def test_waitress_stopped_by_sigterm_sends_or_tells_every_record(project, tmp_path):
+    """waitress-serve, as a Windows server or a small Linux service runs it: SIGTERM
+    (systemd, docker stop) while 3 error mails wait on the mail server."""
+    inbox = Inbox(held=True).start()
+    port = free_port()
+    env = {**suite_env(), **production_env(tmp_path, MAIL_SERVER="127.0.0.1",
+           MAIL_PORT=inbox.port, MAIL_THROTTLE_SECONDS=0)}  # fmt: skip
+    (project / "waitress_app.py").write_text(WAITRESS_APP)
+    log = (tmp_path / "waitress.stderr").open("w")
+    server = subprocess.Popen(  # noqa: S603 (our own command)
+        [BIN / "waitress-serve", f"--listen=127.0.0.1:{port}", "waitress_app:app"],
+        cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=log,
+    )  # fmt: skip
+    try:
+        assert wait_for(lambda: tcp_accepts(port), timeout=30), "waitress did not start"
+        for _ in range(3):
+            with pytest.raises(urllib.error.HTTPError, match="500"):
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/boom")  # noqa: S310
+        assert inbox.asked.wait(30), "no mail reached the server"
+        server.send_signal(signal.SIGTERM)
+        inbox.release(3)
+        assert server.wait(timeout=60) == 0
+    finally:
+        server.kill()
+        inbox.stop()
+    err = (tmp_path / "waitress.stderr").read_text()
+    assert len(inbox.messages) == 3, err[-3000:]
+    assert "could not be written" not in err
