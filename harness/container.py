@@ -49,9 +49,8 @@ def unavailable():
         return "debootstrap and buildah need root here"
     missing = [tool for tool in ("buildah", "debootstrap") if not shutil.which(tool)]
     if missing:
-        return (
-            f"Debian's {' and '.join(missing)} is not installed (.ci/run installs it)"
-        )
+        missing = " and ".join(missing)
+        return f"not installed: {missing} (Debian packages; .ci/run installs them)"
     if not debian_suite():
         return "not a Debian machine: debootstrap's suite is unknown"
     return None
