@@ -7,11 +7,13 @@ build of an unchanged pyproject.toml installs nothing. Test sessions may share i
 buildah locks its storage, and the base is made under a lock of its own.
 """
 
+import contextlib
 import fcntl
 import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -227,6 +229,15 @@ def command_process(pid):
             continue
         below += children(pid)
     return None
+
+
+def kill(pid):
+    """SIGKILL pid and every process below it: the command that `buildah run`
+    started outlives a buildah that is killed."""
+    for child in children(pid):
+        kill(child)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
 
 
 def children(pid):

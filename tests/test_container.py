@@ -162,7 +162,8 @@ def test_serves_mails_errors_and_stops_gracefully(image, tmp_path):
             assert wait_for(lambda: inbox.messages)
             assert mailed_id in inbox.messages[0].get_content()
 
-            # Mail waits in the queues: the server takes none until the stop.
+            # Four more wait in the workers' queues: the server takes none of them
+            # until the stop has come.
             inbox.asked.clear()
             queued = [get(port, "/boom")[1]["X-Request-ID"] for _ in range(4)]
             assert inbox.asked.wait(30), "no mail reached the server"
@@ -170,9 +171,8 @@ def test_serves_mails_errors_and_stops_gracefully(image, tmp_path):
             inbox.release()
             assert server.wait(timeout=60) == 0, stderr.read_text()
         finally:
-            if server.poll() is None:
-                server.kill()
-                server.wait()
+            container.kill(server.pid)
+            server.wait()
             inbox.stop()
         # The database, and no log file: the log went to stderr.
         written = box.run(["ls", "-A", "/app/instance"]).stdout.split()
