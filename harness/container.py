@@ -55,6 +55,8 @@ def unavailable():
         return f"not installed: {missing} (Debian packages; .ci/run installs them)"
     if not debian_suite():
         return "not a Debian machine: debootstrap's suite is unknown"
+    if not CA_BUNDLE.exists():
+        return f"no {CA_BUNDLE} (Debian's ca-certificates) for the base to trust"
     return None
 
 
