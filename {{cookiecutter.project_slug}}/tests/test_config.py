@@ -1,5 +1,7 @@
 import logging
 import secrets
+import subprocess
+import sys
 
 import pytest
 {%- if cookiecutter.use_sentry %}
@@ -9,8 +11,14 @@ import sentry_sdk
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.config import DEVELOPMENT_SECRET_KEY, settings_for
 
-from .conftest import PRODUCTION_OVERRIDES
-{%- if cookiecutter.use_sentry %}, free_port{% endif %}
+from .conftest import (
+    PRODUCTION_OVERRIDES,
+{%- if cookiecutter.use_sentry %}
+    free_port,
+{%- endif %}
+    production_environment,
+    server_checkout,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -101,9 +109,13 @@ def test_production_is_the_default_and_needs_a_secret_key():
 
 @pytest.mark.parametrize(
     "key",
-    [None, "", "x", "abc", "changeme", "a" * 31, DEVELOPMENT_SECRET_KEY, 12345],
-)
-def test_production_refuses_a_missing_short_or_development_secret_key(key):
+    [
+        None, "", "x", "abc", "changeme", "a" * 31, DEVELOPMENT_SECRET_KEY, 12345,
+        " " * 32, "a" * 32, b"a" * 40, "changeme" * 4, "012345678" * 4,
+        DEVELOPMENT_SECRET_KEY.upper(), f" {DEVELOPMENT_SECRET_KEY}\t",
+    ],
+)  # fmt: skip
+def test_production_refuses_a_missing_short_weak_or_development_secret_key(key):
     overrides = {**PRODUCTION_OVERRIDES, "SECRET_KEY": key}
     with pytest.raises(RuntimeError, match="SECRET_KEY") as refused:
         create_app("production", **overrides)
@@ -113,8 +125,10 @@ def test_production_refuses_a_missing_short_or_development_secret_key(key):
     )
 
 
-def test_production_accepts_a_random_secret_key():
-    key = secrets.token_hex()
+@pytest.mark.parametrize(
+    "key", [secrets.token_hex(), secrets.token_urlsafe(), secrets.token_bytes(32)]
+)
+def test_production_accepts_a_random_secret_key(key):
     app = create_app("production", **{**PRODUCTION_OVERRIDES, "SECRET_KEY": key})
     assert app.config["SECRET_KEY"] == key
 
@@ -129,6 +143,30 @@ def test_production_refuses_debug_from_environment(monkeypatch, value):
     monkeypatch.setenv("FLASK_DEBUG", value)
     with pytest.raises(RuntimeError, match="DEBUG"):
         create_app("production", **PRODUCTION_OVERRIDES)
+
+
+@pytest.mark.parametrize("key", ["TESTING", "PROPAGATE_EXCEPTIONS"])
+def test_production_refuses_what_turns_error_handling_off(monkeypatch, key):
+    """Either sends unhandled errors past the app's handler: no page, no log."""
+    with pytest.raises(RuntimeError, match=f"^{key} is on: unhandled errors"):
+        create_app("production", **PRODUCTION_OVERRIDES, **{key: True})
+    monkeypatch.setenv(f"FLASK_{key}", "true")
+    variable = f"set by the environment variable FLASK_{key}"
+    with pytest.raises(RuntimeError, match=variable):
+        create_app("production", **PRODUCTION_OVERRIDES)
+
+
+def test_a_refusal_caused_by_dotenv_names_it(tmp_path):
+    """A checkout with a developer's .env, run in production: flask loads .env."""
+    checkout = server_checkout(tmp_path / "checkout")
+    (checkout / ".env").write_text("FLASK_DEBUG=1\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "check-logging"],
+        cwd=checkout, env=production_environment(), capture_output=True, text=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert f"DEBUG is on (set by FLASK_DEBUG in {checkout / '.env'})" in result.stderr
 
 
 @pytest.mark.parametrize("value", ["0", "false", "no", "No", ""])
