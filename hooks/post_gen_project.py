@@ -17,7 +17,9 @@ BRINGS = {
         "files": [
             "{pkg}/log/mail.py",
             "{pkg}/log/throttle.py",
+            "{pkg}/mail_sender.py",
             "tests/test_log_mail.py",
+            "tests/test_mail_sender.py",
         ],
         "words": ["smtp", "mail", "ADMINS", "aiosmtpd", "trustme"],
     },

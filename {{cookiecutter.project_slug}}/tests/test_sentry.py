@@ -9,9 +9,10 @@ import pytest
 import sentry_sdk
 from flask import current_app, request
 
+from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.sentry import tag_request_id
 
-from .conftest import failing_app, wait_for
+from .conftest import PRODUCTION_OVERRIDES, failing_app, wait_for
 
 
 class EnvelopeServer(ThreadingHTTPServer):
@@ -66,6 +67,24 @@ def test_unhandled_exception_is_one_event_with_the_request_id(sentry_server):
     assert event["tags"]["request_id"] == "sentry-1"
     assert event["environment"] == "testing"
     assert "user" not in event or "ip_address" not in event["user"]
+
+
+def test_production_reads_the_sdks_own_variable(sentry_server, monkeypatch):
+    """SENTRY_DSN, as the SDK documents it, when FLASK_SENTRY_DSN is not set."""
+    monkeypatch.setenv("SENTRY_DSN", sentry_server.dsn)
+    assert create_app("testing").config["SENTRY_DSN"] is None  # tests send nothing
+    app = create_app("production", **PRODUCTION_OVERRIDES)
+
+    @app.route("/_test/boom")
+    def boom():
+        raise RuntimeError("sent by the SDK's variable")
+
+    assert app.test_client().get("/_test/boom").status_code == 500
+    sentry_sdk.flush(timeout=5)
+    assert wait_for(lambda: sentry_server.events)
+    event = sentry_server.events[0]
+    assert event["exception"]["values"][-1]["value"] == "sent by the SDK's variable"
+    assert event["environment"] == "production"
 
 
 def test_sentry_is_off_without_a_dsn(app):

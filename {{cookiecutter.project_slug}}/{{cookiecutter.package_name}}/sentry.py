@@ -1,6 +1,7 @@
 """Error reports to Sentry, through sentry-sdk's Flask integration."""
 
 import logging
+import os
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,10 +21,11 @@ PACKAGE_PARTS = {"modules", "sdk"}
 
 
 def init_sentry(app: Flask) -> None:
-    if not app.config["SENTRY_DSN"]:
+    dsn = sentry_dsn(app)
+    if not dsn:
         return
     sentry_sdk.init(
-        dsn=app.config["SENTRY_DSN"],
+        dsn=dsn,
         environment=app.config["CONFIG_NAME"],
         release=package_version(),
         # Personal data (user ids, IP addresses, cookies) stays at the SDK's
@@ -43,8 +45,17 @@ def init_sentry(app: Flask) -> None:
     )
     app.before_request(tag_request_id)
     # For the startup line: where events go, without the DSN's key.
-    host = urlsplit(app.config["SENTRY_DSN"]).hostname
+    host = urlsplit(dsn).hostname
     app.extensions.setdefault("log_destinations", {})["sentry"] = host
+
+
+def sentry_dsn(app: Flask) -> str | None:
+    """SENTRY_DSN, else in production the SDK's own SENTRY_DSN variable, as its
+    documentation says. Development and testing send nothing unless told to."""
+    dsn: str | None = app.config["SENTRY_DSN"]
+    if not dsn and app.config["CONFIG_NAME"] == "production":
+        return os.environ.get("SENTRY_DSN")
+    return dsn
 
 
 def tag_request_id() -> None:
