@@ -49,9 +49,14 @@ BRINGS = {
         "words": ["json_format", "python-json-logger", "pythonjsonlogger"],
     },
 }
+# Answers that bring a background thread: mail, syslog and the Sentry SDK's.
+THREADED = ["use_smtp_handler", "use_syslog_handler", "use_sentry"]
 # Files that serve several answers: kept when any of them is given.
 SHARED_FILES = {
     "{pkg}/log/background.py": ["use_smtp_handler", "use_syslog_handler"],
+    # What uWSGI must allow for background threads to run.
+    "{pkg}/uwsgi_check.py": THREADED,
+    "tests/test_uwsgi_check.py": THREADED,
 }
 # Questions whose answer only matters with a yes to another: without it, every answer
 # bakes the same project (the template's tests bake one of them).

@@ -20,6 +20,9 @@ from .request_id import init_request_id
 {%- if cookiecutter.use_sentry %}
 from .sentry import init_sentry
 {%- endif %}
+{%- if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler or cookiecutter.use_sentry %}
+from .uwsgi_check import warn_about_uwsgi
+{%- endif %}
 
 
 def create_app(
@@ -49,5 +52,8 @@ def create_app(
     log_startup(app)
 {%- if cookiecutter.use_smtp_handler %}
     warn_if_sender_lacks_domain(app)
+{%- endif %}
+{%- if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler or cookiecutter.use_sentry %}
+    warn_about_uwsgi()
 {%- endif %}
     return app
