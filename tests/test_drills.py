@@ -5,6 +5,7 @@ Each drill asserts that the app kept answering and what it told the operator.
 
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -271,3 +272,28 @@ def test_rsyslog_parses_each_record_whole_with_its_origin(project, tmp_path):
 def tcp_accepts(port):
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_sighup_loses_and_repeats_no_line(project, tmp_path):
+    """SIGHUP reloads gunicorn.conf.py and replaces the workers, and gunicorn 26.1 and
+    newer set its logger up again: every line after it is written once."""
+    env = production_env(tmp_path)
+    server = Gunicorn(project, "drill_app:app", env, graceful_timeout=None)
+    try:
+        assert server.get("/boom", {"X-Request-ID": "before-hup"})[0] == 500
+        server.process.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: server.stderr().count("Booting worker") == 4)
+        assert wait_for(lambda: server.stderr().count("Worker exiting") == 2)
+        assert server.get("/boom", {"X-Request-ID": "after-hup-500"})[0] == 500
+        assert server.get("/nope", {"X-Request-ID": "after-hup-404"})[0] == 404
+    finally:
+        server.stop()
+    lines = server.stderr().splitlines()
+    assert len([line for line in lines if "Hang up" in line]) == 1
+    for request_id in ("before-hup", "after-hup-500", "after-hup-404"):
+        mine = [line for line in lines if request_id in line]
+        access = [line for line in mine if "gunicorn.access" in line]
+        errors = [line for line in mine if "Exception on /boom" in line]
+        assert len(access) == 1, mine
+        assert len(errors) == (0 if request_id.endswith("404") else 1), mine
+    assert (tmp_path / "logs" / "app.log").read_text().count("after-hup-500") == 1

@@ -27,18 +27,32 @@ gunicorn_config = pytest.importorskip(
 )
 
 
+STUCK_APP = """\
+import time
+
+from {{ cookiecutter.package_name }} import create_app
+
+app = create_app()
+
+
+@app.route("/_test/stuck")
+def stuck_in_a_loop():
+    time.sleep(60)
+"""
+
+
 class Server:
     """`gunicorn wsgi:app`, started in a copy of the project folder as the README
     says."""
 
-    def __init__(self, folder, log):
+    def __init__(self, folder, log, app="wsgi:app", args=(), **env):
         self.port = free_port()
         self.log = log
-        env = {**production_environment(), "WEB_CONCURRENCY": "1"}
+        env = {**production_environment(), "WEB_CONCURRENCY": "1", **env}
         with log.open("w") as out:
             self.process = subprocess.Popen(  # noqa: S603 (our own command)
                 [sys.executable, "-m", "gunicorn", "--bind",
-                 f"127.0.0.1:{self.port}", "wsgi:app"],
+                 f"127.0.0.1:{self.port}", *args, app],
                 cwd=folder, env=env, stdout=out, stderr=out,
             )  # fmt: skip
         ready = wait_for(lambda: self.get("/livez") == 200, timeout=60)
@@ -110,6 +124,34 @@ def test_every_request_has_an_access_line_with_its_id(server):
     assert "/x\\r\\nINFO forged" in hostile
     assert not any(line.startswith("INFO forged") for line in output.splitlines())
 {%- endif %}
+
+
+def test_a_worker_killed_for_a_timeout_logs_where_its_request_was_stuck(tmp_path):
+    checkout = server_checkout(tmp_path / "checkout")
+    (checkout / "stuck_app.py").write_text(STUCK_APP)
+    log = tmp_path / "gunicorn.log"
+    server = Server(checkout, log, "stuck_app:app", ["--timeout", "2"])
+    try:
+        # The worker dies: no answer, or gunicorn's own 500.
+        assert server.get("/_test/stuck", {"X-Request-ID": "stuck-1"}) in (None, 500)
+        assert wait_for(lambda: "time.sleep(60)" in log.read_text()), log.read_text()
+    finally:
+        output = server.stop()
+    (line,) = [line for line in output.splitlines() if "Worker timeout" in line]
+    assert "stuck-1" in line
+    assert "/_test/stuck" in line
+    assert "in stuck_in_a_loop" in line
+    assert "time.sleep(60)" in line
+
+
+def test_no_control_socket_unless_turned_on(tmp_path):
+    """gunicorn 25.1 and newer would open one under $HOME or $XDG_RUNTIME_DIR."""
+    assert gunicorn_settings()["control_socket_disable"] is True
+    checkout = server_checkout(tmp_path / "checkout")
+    home = tmp_path / "home"
+    server = Server(checkout, tmp_path / "gunicorn.log", HOME=str(home))
+    server.stop()
+    assert not home.exists()
 
 
 def test_access_lines_can_be_turned_off(capsys):
