@@ -3,6 +3,7 @@
 Each drill asserts that the app kept answering and what it told the operator.
 """
 
+import os
 import re
 import shutil
 import signal
@@ -12,6 +13,7 @@ import sys
 
 import pytest
 
+from harness.bake import TEMPLATE
 from harness.servers import Gunicorn, Inbox, free_port, wait_for
 
 from .conftest import production_env, run
@@ -210,7 +212,7 @@ app = create_app(
 
 @app.route("/boom")
 def boom():
-    raise RuntimeError(f"rsyslog {socktype} failure")
+    raise RuntimeError(f"collector {socktype} failure")
 
 
 app.test_client().get("/boom", headers={"X-Request-ID": f"rs-{socktype}"})
@@ -263,10 +265,89 @@ def test_rsyslog_parses_each_record_whole_with_its_origin(project, tmp_path):
         assert error[4] == f'[request@32473 id="rs-{socktype}"]'
         # The whole traceback is one message: its line breaks arrive as #012.
         assert "#012Traceback (most recent call last):" in error[5]
-        assert error[5].endswith(f"RuntimeError: rsyslog {socktype} failure")
+        assert error[5].endswith(f"RuntimeError: collector {socktype} failure")
         assert f"the record after, over {socktype} [in <string>:" in after[5]
         assert "#012" not in after[5]
         assert after[4] == "-"
+
+
+SYSLOG_NG = TEMPLATE / ".venv" / "syslog-ng"  # unpacked by .ci/run, beside rsyslog
+
+
+def syslog_ng():
+    """(command, environment) of syslog-ng, installed or unpacked; or None."""
+    if shutil.which("syslog-ng"):
+        return [shutil.which("syslog-ng")], {}
+    libraries = SYSLOG_NG / "usr" / "lib" / "syslog-ng"
+    modules = sorted(libraries.glob("[0-9]*"))
+    if not modules:
+        return None
+    command = [SYSLOG_NG / "usr" / "sbin" / "syslog-ng", f"--module-path={modules[-1]}"]
+    return command, {"LD_LIBRARY_PATH": str(libraries)}
+
+
+def collector_command(daemon, conf, tmp_path):
+    """The command that runs daemon in the foreground with conf, and its environment;
+    conf first gets what a configuration of the daemon's own would hold."""
+    if daemon == "rsyslog":
+        if not shutil.which("rsyslogd"):
+            pytest.skip("needs rsyslogd (.ci/run installs it)")
+        conf.write_text(f'global(workDirectory="{tmp_path}")\n' + conf.read_text())
+        return [shutil.which("rsyslogd"), "-n", "-f", conf, "-i", tmp_path / "pid"], {}
+    found = syslog_ng()
+    if found is None:
+        pytest.skip("needs syslog-ng (.ci/run unpacks it into .venv)")
+    command, env = found
+    version = run([*command, "--version"], tmp_path, env={**os.environ, **env})
+    (number,) = re.findall(r"\((\d+\.\d+)", version.stdout)[:1]
+    conf.write_text(f"@version: {number}\n" + conf.read_text())
+    command += ["-F", "-f", conf, "-R", tmp_path / "persist", "-p", tmp_path / "pid",
+                "-c", tmp_path / "ctl", "--no-caps"]  # fmt: skip
+    return command, env
+
+
+@pytest.mark.parametrize("daemon", ["rsyslog", "syslog-ng"])
+def test_the_readmes_collector_configurations_take_each_record_whole(
+    project, tmp_path, daemon
+):
+    """The README's configuration of each daemon, on free ports: over UDP and TCP,
+    each record arrives as one message, its traceback whole."""
+    readme = (project / "README.md").read_text()
+    block = readme.split(f"\n{daemon}, in `", 1)[1].split("```\n")[1]
+    udp, tcp = free_port(socket.SOCK_DGRAM), free_port()
+    out = tmp_path / "received.log"
+    lines = []
+    for line in block.replace("/var/log/my-flask-app.log", str(out)).splitlines():
+        port = udp if "udp" in line else tcp if "tcp" in line else None
+        lines.append(line.replace("514", str(port)) if port else line)
+    conf = tmp_path / f"{daemon}.conf"
+    conf.write_text("\n".join(lines) + "\n")
+    command, env = collector_command(daemon, conf, tmp_path)
+    daemon_process = subprocess.Popen(  # noqa: S603
+        command, env={**os.environ, **env},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        assert wait_for(lambda: tcp_accepts(tcp)), f"{daemon} did not start"
+        for socktype, port in (("udp", udp), ("tcp", tcp)):
+            script = run(
+                [sys.executable, "-c", LOG_OVER_SYSLOG, socktype, port], project
+            )
+            assert script.returncode == 0, script.stderr
+        assert wait_for(lambda: received(out).count("the record after, over") == 2)
+    finally:
+        daemon_process.terminate()
+        daemon_process.wait(timeout=30)
+    text = received(out)
+    headers = [line for line in text.splitlines() if "my_flask_app[" in line]
+    assert len(headers) == 4, text  # two records each way, one message each
+    for socktype in ("udp", "tcp"):
+        assert f"RuntimeError: collector {socktype} failure" in text
+        assert f"[rs-{socktype} " in text
+
+
+def received(path):
+    return path.read_text() if path.exists() else ""
 
 
 def tcp_accepts(port):
