@@ -3,11 +3,10 @@ generated project with its own uwsgi.ini."""
 
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 
 from .bake import BIN, TEMPLATE
+from .install import install_once
 from .servers import Gunicorn, free_port, wait_for
 
 VERSION = "2.0.31"
@@ -16,31 +15,13 @@ UWSGI = HOME / "bin" / "uwsgi"
 
 
 def install_uwsgi():
-    """Build uWSGI with pip unless it is there; the failed pip run, or None.
-
-    pip builds into a fresh directory, which then moves into place in one step: a
-    concurrent test session never sees half an install.
-    """
-    if UWSGI.is_file():
-        return None
-    HOME.parent.mkdir(parents=True, exist_ok=True)
-    staging = tempfile.mkdtemp(prefix="installing-", dir=HOME.parent)
-    try:
-        result = subprocess.run(  # noqa: S603 (our own pip, our own arguments)
-            [BIN / "python", "-m", "pip", "install", "--quiet", "--no-deps",
-             "--prefix", staging, f"uwsgi=={VERSION}"],
-            capture_output=True, text=True, timeout=600, check=False,
-        )  # fmt: skip
-        if result.returncode != 0:
-            return result
-        try:
-            os.rename(staging, HOME)
-        except OSError:
-            if not UWSGI.is_file():  # not another session's
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return None
+    """Build uWSGI with pip unless it is there; the failed pip run, or None."""
+    return install_once(
+        HOME,
+        "bin/uwsgi",
+        lambda staging: [BIN / "python", "-m", "pip", "install", "--quiet",
+                         "--no-deps", "--prefix", staging, f"uwsgi=={VERSION}"],
+    )  # fmt: skip
 
 
 class Uwsgi(Gunicorn):
