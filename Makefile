@@ -1,4 +1,4 @@
-# Everything installs itself into .venv on first use; only python3 is needed.
+# Everything installs itself into .venv on first use; only Python 3.11 or newer is needed.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +6,12 @@ OUT ?= build
 
 .PHONY: test test-quick test-container bake lint bench screenshots clean
 
+# The generated projects and the template's tests need Python 3.11 or newer.
+NEW_ENOUGH := $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	|| { echo "$(PYTHON) is older than Python 3.11: make PYTHON=python3.11"; exit 1; }
+
 $(BIN)/.installed: requirements-dev.txt
+	@$(NEW_ENOUGH)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
@@ -30,8 +35,14 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check hooks tests bench docs harness
 	$(BIN)/ruff format --check hooks tests bench docs harness
 
+# Baking needs cookiecutter alone, at the version the tests use.
+$(BIN)/cookiecutter:
+	@$(NEW_ENOUGH)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "$$(grep '^cookiecutter' requirements-dev.txt)"
+
 ## bake: generate a project with the default answers into ./build
-bake: $(BIN)/.installed
+bake: $(BIN)/cookiecutter
 	$(BIN)/cookiecutter --no-input --overwrite-if-exists --output-dir $(OUT) .
 
 ## bench: run the benchmarks in bench/ and print their tables

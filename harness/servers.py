@@ -26,8 +26,12 @@ Inbox, SmtpTarpit = _mail.Inbox, _mail.Tarpit
 class Gunicorn:
     """gunicorn serving module:app from a project directory, on a free port."""
 
-    def __init__(self, project, app, env, workers=2, extra=(), graceful_timeout=30):
-        """graceful_timeout=None leaves it to the project's gunicorn.conf.py."""
+    def __init__(
+        self, project, app, env, workers=2, extra=(), graceful_timeout=30,
+        control_socket=False,
+    ):  # fmt: skip
+        """graceful_timeout=None leaves it to the project's gunicorn.conf.py, and so
+        does control_socket=None."""
         self.port = free_port()
         self.terminated = False
         self.log = project / "gunicorn.stderr"
@@ -36,9 +40,11 @@ class Gunicorn:
         command = [
             BIN / "gunicorn", "--workers", str(workers), "--bind",
             f"127.0.0.1:{self.port}",
-            # Each test's own: the default control socket is one path for all.
-            "--no-control-socket", *extra, app,
+            *extra, app,
         ]  # fmt: skip
+        if control_socket is False:
+            # The default control socket is one path for all the tests.
+            command.insert(-1, "--no-control-socket")
         self.process = subprocess.Popen(  # noqa: S603 (our own command)
             [str(part) for part in command],
             cwd=project,

@@ -133,6 +133,26 @@ def test_malformed_json_is_a_400_problem(client):
     assert "JSON" in problem["detail"] or "browser" in problem["detail"]
 
 
+@pytest.mark.parametrize(
+    ("headers", "mimetype"), [(HTML, "text/html"), (JSON, "application/problem+json")]
+)
+def test_a_body_over_the_size_limit_is_a_413(client, headers, mimetype):
+    too_large = b"x" * (16 * 1024 * 1024 + 1)
+    response = client.post(
+        "/_test/echo", data=too_large, content_type="application/json", headers=headers
+    )
+    assert response.status_code == 413
+    assert response.mimetype == mimetype
+
+
+@pytest.mark.parametrize("path", [MISSING, "/_test/boom", "/_test/unavailable"])
+@pytest.mark.parametrize("headers", [HTML, JSON])
+def test_error_responses_are_neither_cached_nor_sniffed(client, path, headers):
+    response = client.get(path, headers=headers)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_malformed_json_400_page(client):
     response = client.post(
         "/_test/echo", data="{not json", content_type="application/json", headers=HTML
@@ -239,6 +259,7 @@ def test_broken_error_page_falls_back_to_plain_text(app, client, log_records):
     assert response.mimetype == "text/plain"
     request_id = response.headers["X-Request-ID"]
     assert body(response) == f"404 Not Found\nRequest ID: {request_id}\n"
+    assert response.headers["Cache-Control"] == "no-store"
     assert any("Rendering the 404" in r.getMessage() for r in log_records)
 
 
