@@ -267,6 +267,22 @@ def test_a_server_that_is_down_is_told_and_counted(capsys):
     assert "works again" in wait_for_stderr(capsys, "works again")
 
 
+def test_secrets_in_an_error_are_filtered_from_the_mail(inbox):
+    app = mail_app(inbox.port)
+
+    @app.route("/_test/secret")
+    def secret():
+        raise ConnectionError("cannot reach postgresql://app:hunter2@db/orders")
+
+    app.test_client().get("/_test/secret")
+    (message,) = inbox.wait(1)
+    assert "hunter2" not in message.as_string()
+    assert "postgresql://app:[Filtered]@db/orders" in message["Subject"]
+    assert "ConnectionError: cannot reach postgresql://app:[Filtered]@db" in (
+        message.get_content()
+    )
+
+
 def test_the_password_never_appears(capsys):
     def refuse(server, session, envelope, mechanism, auth_data):
         return AuthResult(success=False, handled=False)

@@ -132,6 +132,25 @@ def test_a_text_line_is_one_line_whatever_the_message():
     assert "hi\\n2026-01-01 ERROR forged\\u202e\\ud800" in line
 
 
+def test_secrets_in_a_message_or_an_error_are_filtered():
+    """scrub.py's rule, in what every handler gets: the lines, the mail."""
+
+    def connect():
+        url = "postgresql://app:hunter2@db/orders"
+        raise ConnectionError(f"cannot reach {url}; api_key=hunter3")
+
+    exc = caught(connect)
+    exc_info = (type(exc), exc, exc.__traceback__)
+    prepared = prepare(make_record("retrying with token=hunter4", exc_info=exc_info))
+    assert prepared.msg == "retrying with token=[Filtered]"
+    assert prepared.error_summary == (
+        "ConnectionError: cannot reach postgresql://app:[Filtered]@db/orders; "
+        "api_key=[Filtered]"
+    )
+    assert "hunter" not in prepared.exc_text
+    assert "api_key=[Filtered]" in prepared.exc_text  # the line that raised
+
+
 def test_a_huge_message_is_cut_and_says_so():
     record = prepare(make_record("x" * (MAX_MESSAGE + 5000)))
     assert (

@@ -14,6 +14,7 @@ import traceback
 from flask import has_request_context, request
 
 from ..request_id import get_request_id
+from ..scrub import scrub_text
 from ..users import user_for_logs
 from .escape import clip, escape_controls, escape_lines
 from .tracebacks import MAX_MESSAGE, MAX_TEXT, format_exception, safe_str
@@ -37,6 +38,7 @@ def prepare(record: logging.LogRecord) -> logging.LogRecord:
     - source_file, source_line, source_function: the line that raised the record's
       exception, else the logging call;
     - msg: the message, escaped and cut (escape.clip); exc_text: the traceback;
+      both with their secrets replaced (scrub.py);
     - with an exception, error_type, error_summary (one line naming it) and
       error_place (its type and innermost place in the project's code).
     """
@@ -50,7 +52,8 @@ def prepare(record: logging.LogRecord) -> logging.LogRecord:
     for field, value in zip(CONTEXT_FIELDS, values, strict=True):
         if field not in record.__dict__:
             setattr(prepared, field, value)
-    prepared.msg, prepared.args = clip(record.getMessage(), MAX_MESSAGE), None
+    prepared.msg = scrub_text(clip(record.getMessage(), MAX_MESSAGE))
+    prepared.args = None
     prepared.source_file, prepared.source_line = record.pathname, record.lineno
     prepared.source_function = record.funcName
     if record.exc_info and record.exc_info[1] is not None:
@@ -62,9 +65,9 @@ def prepare(record: logging.LogRecord) -> logging.LogRecord:
 
 
 def add_error(record: logging.LogRecord, exc: BaseException) -> None:
-    record.exc_text = format_exception(exc)
+    record.exc_text = scrub_text(format_exception(exc))
     name = type(exc).__name__
-    words = " ".join(safe_str(exc)[:400].split())  # cut first: it may be huge
+    words = " ".join(scrub_text(safe_str(exc)[:400]).split())  # cut: it may be huge
     summary = escape_controls(f"{name}: {words}" if words else name)
     record.error_type = name
     record.error_summary = summary if len(summary) <= 160 else summary[:157] + "..."
