@@ -3,6 +3,7 @@
 Each drill asserts that the app kept answering and what it told the operator.
 """
 
+import http.client
 import os
 import re
 import shutil
@@ -40,6 +41,15 @@ ERRORS = [type(f"DrillError{number}", (Exception,), {}) for number in range(8)]
 @app.route("/distinct/<int:number>")
 def distinct(number):
     raise ERRORS[number](f"distinct failure {number}")
+
+
+@app.route("/stream")
+def stream():
+    def parts():
+        yield "the first part\\n"
+        raise RuntimeError("stream drill failure")
+
+    return parts()
 
 
 @app.route("/stuck")
@@ -92,6 +102,38 @@ def test_error_under_gunicorn_reaches_mail_file_and_syslog(
     log_text = (tmp_path / "logs" / "app.log").read_text()
     assert log_text.count(request_id) == 1
     assert "RuntimeError: drill failure" in log_text
+
+
+def test_an_error_while_streaming_reaches_mail_file_and_syslog(
+    project, tmp_path, udp_listener
+):
+    """The 200 and its headers are gone: the app logs the error, gunicorn cuts the
+    body short."""
+    inbox = Inbox().start()
+    host, port = udp_listener.getsockname()
+    env = production_env(
+        tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port,
+        SYSLOG_ADDRESS=f"{host}:{port}",
+    )  # fmt: skip
+    server = Gunicorn(project, "drill_app:app", env)
+    try:
+        with pytest.raises(http.client.IncompleteRead):
+            server.get("/stream", {"X-Request-ID": "stream-1"})
+        frames = []
+        while not any("stream-1" in f for f in frames):
+            frames.append(udp_listener.recv(65536).decode())
+        assert wait_for(lambda: inbox.messages)
+    finally:
+        server.stop()
+        inbox.stop()
+    (frame,) = [f for f in frames if "stream-1" in f]
+    assert "Exception while streaming /stream [GET]" in frame
+    mail = inbox.messages[0]
+    assert "RuntimeError: stream drill failure" in mail["Subject"]
+    assert "Request ID:     stream-1" in mail.get_content()
+    log_text = (tmp_path / "logs" / "app.log").read_text()
+    assert "[stream-1 127.0.0.1 GET /stream]" in log_text
+    assert "RuntimeError: stream drill failure" in log_text
 
 
 def test_sigterm_delivers_queued_mail(project, tmp_path):

@@ -20,6 +20,7 @@ from .request_id import init_request_id
 {%- if cookiecutter.use_sentry %}
 from .sentry import init_sentry
 {%- endif %}
+from .streaming import init_streaming_errors
 from .uwsgi_check import warn_about_uwsgi
 
 
@@ -38,6 +39,7 @@ def create_app(
     init_proxy_fix(app)
     init_logging(app)
     init_request_id(app)
+    init_streaming_errors(app)
 {%- if cookiecutter.use_sentry %}
     init_sentry(app)
 {%- endif %}
