@@ -17,10 +17,8 @@ BRINGS = {
         "files": [
             "{pkg}/log/mail.py",
             "{pkg}/log/throttle.py",
-            "{pkg}/mail_sender.py",
             "tests/test_log_mail.py",
             "tests/mail_server.py",
-            "tests/test_mail_sender.py",
         ],
         "words": ["smtp", "mail", "ADMINS", "aiosmtpd", "trustme"],
     },

@@ -10,11 +10,19 @@ import pytest
 import trustme
 from aiosmtpd.smtp import AuthResult
 
+from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.log import throttle
 from {{ cookiecutter.package_name }}.log.mail import ehlo_name
 from {{ cookiecutter.package_name }}.log.throttle import MailThrottle
 
-from .conftest import failing_app, handler_named, logged, readable, wait_for_stderr
+from .conftest import (
+    PRODUCTION_OVERRIDES,
+    failing_app,
+    handler_named,
+    logged,
+    readable,
+    wait_for_stderr,
+)
 from .mail_server import Inbox, Tarpit
 from .peers import free_port
 
@@ -241,6 +249,39 @@ def test_the_ehlo_name_is_looked_up_once_per_process(monkeypatch):
         ehlo_name.cache_clear()
     assert len(lookups) == 1
     assert inbox.ehlo_names == ["app-host.example.com"] * 3
+
+
+SENDING = PRODUCTION_OVERRIDES | {"MAIL_SERVER": "127.0.0.1"}
+
+
+@pytest.mark.parametrize("sender", ["server-error@web1", "ops@localhost", "x@web1."])
+def test_production_warns_once_about_a_sender_without_a_full_domain(capsys, sender):
+    """Mail servers that require one (Postfix's reject_non_fqdn_sender) refuse it."""
+    create_app("production", **SENDING, MAIL_SENDER=sender)
+    create_app("production", **SENDING, MAIL_SENDER=sender)
+    err = capsys.readouterr().err
+    assert err.count(f"the error mail sender {sender} has no full domain") == 1
+    assert "set FLASK_MAIL_SENDER" in err
+
+
+def test_the_default_sender_is_checked_too(capsys, monkeypatch):
+    monkeypatch.setattr("socket.gethostname", lambda: "web1")
+    create_app("production", **SENDING)
+    assert "server-error@web1 has no full domain" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("config", "settings"),
+    [
+        ("production", {"MAIL_SENDER": "server-error@app.example.com"}),
+        ("production", {"MAIL_SENDER": "server-error@web1", "MAIL_SERVER": None}),
+        ("development", {"MAIL_SENDER": "server-error@web1"}),
+    ],
+)
+def test_no_warning_otherwise(capsys, config, settings):
+    overrides = SENDING if config == "production" else {"MAIL_SERVER": "127.0.0.1"}
+    create_app(config, **overrides | settings)
+    assert "no full domain" not in capsys.readouterr().err
 
 
 def test_a_server_that_is_down_is_told_and_counted(capsys):

@@ -12,9 +12,6 @@ from .extensions import init_extensions
 from .health import init_health
 from .log import init_logging, log_startup
 from .log.check import register_check_command
-{%- if cookiecutter.use_smtp_handler %}
-from .mail_sender import warn_if_sender_lacks_domain
-{%- endif %}
 from .proxy import init_proxy_fix
 from .request_id import init_request_id
 {%- if cookiecutter.use_sentry %}
@@ -50,8 +47,5 @@ def create_app(
     # The app's own pages: replace the starter page with your blueprints.
     app.register_blueprint(main.bp)
     log_startup(app)
-{%- if cookiecutter.use_smtp_handler %}
-    warn_if_sender_lacks_domain(app)
-{%- endif %}
     warn_about_uwsgi()
     return app
