@@ -42,10 +42,22 @@ BRINGS = {
         "files": ["{pkg}/sentry.py", "tests/test_sentry.py"],
         "words": ["sentry"],
     },
+    "use_opentelemetry": {
+        "files": [
+            "{pkg}/tracing.py",
+            "tests/test_tracing.py",
+            "tests/otlp_receiver.py",
+        ],
+        "words": ["opentelemetry", "otlp", "OTEL_", "check-tracing"],
+    },
     "log_format": {
         "answer": "json",
-        "files": ["{pkg}/log/json_format.py", "tests/test_log_json.py"],
-        "words": ["json_format", "python-json-logger", "pythonjsonlogger"],
+        "files": [
+            "{pkg}/log/json_format.py",
+            "tests/test_log_json.py",
+            "tests/test_log_schemas.py",
+        ],
+        "words": ["json_format", "python-json-logger", "pythonjsonlogger", "LOG_SCHEMA"],
     },
 }
 # Questions whose answer only matters with a yes to another: without it, every answer

@@ -43,6 +43,10 @@ class Config:
 
     LOG_LEVEL = "INFO"
     LOG_EXTRA_LOGGERS = ["sqlalchemy"]
+{%- if cookiecutter.log_format == "json" %}
+    # The field names of the JSON lines: native, ecs (Elastic), otel or gcp (Google).
+    LOG_SCHEMA = "native"
+{%- endif %}
     # Records waiting for the logging thread, in bytes at most; more are dropped,
     # counted and reported. 0: no thread, each record is written as it is logged.
     LOG_QUEUE_BYTES = 8 * 1024 * 1024
