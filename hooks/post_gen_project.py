@@ -48,7 +48,13 @@ BRINGS = {
             "tests/test_tracing.py",
             "tests/otlp_receiver.py",
         ],
-        "words": ["opentelemetry", "otlp", "OTEL_", "check-tracing"],
+        # OpenTelemetry's names (LOG_SCHEMA otel) are every JSON project's.
+        "words": [
+            "otlp",
+            "check-tracing",
+            "from opentelemetry",
+            "opentelemetry-",
+        ],
     },
     "log_format": {
         "answer": "json",
@@ -57,7 +63,12 @@ BRINGS = {
             "tests/test_log_json.py",
             "tests/test_log_schemas.py",
         ],
-        "words": ["json_format", "python-json-logger", "pythonjsonlogger", "LOG_SCHEMA"],
+        "words": [
+            "json_format",
+            "python-json-logger",
+            "pythonjsonlogger",
+            "LOG_SCHEMA",
+        ],
     },
 }
 # Questions whose answer only matters with a yes to another: without it, every answer

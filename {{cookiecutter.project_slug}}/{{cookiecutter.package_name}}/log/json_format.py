@@ -29,7 +29,7 @@ INTERNAL = [
 ECS_VERSION = "8.11.0"
 # OpenTelemetry's severity numbers, and Cloud Logging's severities, of the lowest
 # level each begins at.
-OTEL_SEVERITY = {50: 21, 40: 17, 30: 13, 20: 9, 10: 5, 0: 1}
+SEVERITY_NUMBERS = {50: 21, 40: 17, 30: 13, 20: 9, 10: 5, 0: 1}
 GCP_SEVERITY = {50: "CRITICAL", 40: "ERROR", 30: "WARNING", 20: "INFO", 10: "DEBUG"}
 
 
@@ -143,7 +143,7 @@ class OtelFormatter(PlatformFormatter):
     }
 
     def finish(self, log_data: dict[str, Any], record: logging.LogRecord) -> None:
-        log_data["severity_number"] = severity(OTEL_SEVERITY, record.levelno, 1)
+        log_data["severity_number"] = severity(SEVERITY_NUMBERS, record.levelno, 1)
 
 
 class GcpFormatter(PlatformFormatter):
