@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 
 import pytest
 from opentelemetry import trace
@@ -213,12 +214,16 @@ def test_an_error_while_streaming_carries_its_requests_trace(collector):
 
 
 def test_tracing_starts_once_however_many_apps(collector):
+    """One provider and one sending thread a process: each span is sent once."""
     first, second = traced_app(), traced_app()
-    ids = [app.test_client().get(OK).headers["X-Request-ID"] for app in (first, second)]
-    provider = trace.get_tracer_provider()
+    ids = [first.test_client().get(OK).headers["X-Request-ID"]]
+    provider, threads = trace.get_tracer_provider(), threading.active_count()
+    for app in (first, second):
+        ids.append(app.test_client().get(OK).headers["X-Request-ID"])
     start_tracing()
     assert trace.get_tracer_provider() is provider
-    assert [len(spans_of(collector, request_id)) for request_id in ids] == [1, 1]
+    assert threading.active_count() == threads
+    assert [len(spans_of(collector, request_id)) for request_id in ids] == [1, 1, 1]
 
 
 FORKED_WORKER = """
