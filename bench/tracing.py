@@ -8,6 +8,8 @@ core, in alternating rounds of requests to a trivial route:
     OTLP/HTTP to a receiver that decodes them, in a process of its own;
   - traced, endpoint hung: the same, sending to a collector that accepts and never
     answers, so that its span queue fills and spans are dropped;
+  - traced, 1 in 10 sampled: the same as traced, with OTEL_TRACES_SAMPLER
+    parentbased_traceidratio at 0.1, as production often runs;
   - untraced: the same project with no endpoint set;
   - bare Flask, with the same SECRET_KEY.
 The cost of tracing is the difference of the wall time per request, the background
@@ -34,6 +36,7 @@ from .peers import Peer
 ROOT = Path(__file__).resolve().parents[1]
 TRACED = "generated, traced"
 HUNG = "generated, traced, endpoint hung"
+SAMPLED = "generated, traced, 1 in 10 sampled"
 UNTRACED = "generated, untraced"
 BARE = "bare Flask"
 TARGET_MS = 0.15
@@ -74,12 +77,12 @@ def serve_receiver():
 
 @contextlib.contextmanager
 def otel_environment(**variables):
-    """os.environ with these OTEL_* variables (None: unset), for the app processes
+    """os.environ with these OTEL_* variables and no other, for the app processes
     started meanwhile, which inherit it."""
     saved = dict(os.environ)
     for name in [n for n in os.environ if n.startswith("OTEL_")]:
         del os.environ[name]
-    os.environ.update({k: v for k, v in variables.items() if v is not None})
+    os.environ.update(variables)
     try:
         yield
     finally:
@@ -112,16 +115,23 @@ def run(quick):
     with tempfile.TemporaryDirectory() as scratch, contextlib.ExitStack() as stack:
         scratch = Path(scratch)
         project = str(bake(scratch, use_opentelemetry=True))
-        receiver = Receiver()
+        receiver, tenth_receiver = Receiver(), Receiver()
         stack.callback(receiver.stop)
+        stack.callback(tenth_receiver.stop)
         hung = Peer("blackhole")
         stack.callback(hung.stop)
         settings = {"SECRET_KEY": SECRET_KEY, "LOG_FILE": str(scratch / "app.log")}
-        endpoints = {TRACED: receiver.endpoint,
-                     HUNG: f"http://127.0.0.1:{hung.port}", UNTRACED: None}  # fmt: skip
+        tenth = {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+                 "OTEL_TRACES_SAMPLER_ARG": "0.1"}  # fmt: skip
+        environments = {
+            TRACED: {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint},
+            HUNG: {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{hung.port}"},
+            SAMPLED: {"OTEL_EXPORTER_OTLP_ENDPOINT": tenth_receiver.endpoint, **tenth},
+            UNTRACED: {},
+        }
         apps = {}
-        for name, endpoint in endpoints.items():
-            with otel_environment(OTEL_EXPORTER_OTLP_ENDPOINT=endpoint):
+        for name, variables in environments.items():
+            with otel_environment(**variables):
                 apps[name] = AppProcess("generated", cpus=one_core, project=project,
                                         settings=settings)  # fmt: skip
             stack.callback(apps[name].close)
@@ -131,20 +141,21 @@ def run(quick):
             app.time("/ping", 100)  # warm: imports, the first request's start
         sides = {name: WallTime(app, count) for name, app in apps.items()}
         figures, failed = alternate(sides, rounds)
-        traced_requests = apps[TRACED].answered
-        apps[TRACED].close()  # its exit sends what it has queued
-        received = receiver.spans()
-    for name in (TRACED, HUNG, UNTRACED, BARE):
+        received = {}
+        for name, into in ((TRACED, receiver), (SAMPLED, tenth_receiver)):
+            apps[name].close()  # its exit sends what it has queued
+            received[name] = f"{into.spans():,} of {apps[name].answered:,}"
+    for name in (TRACED, HUNG, SAMPLED, UNTRACED, BARE):
         ms = [f * 1000 for f in figures[name]]
         cost = [(a - b) * 1000 for a, b in zip(figures[name], figures[UNTRACED],
                                                 strict=False)]  # fmt: skip
-        traced = name in (TRACED, HUNG)
+        traced = name in (TRACED, HUNG, SAMPLED)
         table.add(
             name,
             spread(ms, 3),
             times(ratios(figures[name], figures[UNTRACED])),
             spread(cost, 3) if traced else "-",
-            f"{received:,} of {traced_requests:,}" if name == TRACED else "-",
+            received.get(name, "-"),
         )
     hung_vs_healthy = ratios(figures[HUNG], figures[TRACED])
     median_cost = statistics.median(

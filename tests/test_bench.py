@@ -135,7 +135,7 @@ def test_shared_file_loses_and_mixes_nothing(quick_bench):
 
 def test_tracing_sends_every_span_and_answers_with_the_endpoint_hung(quick_bench):
     rows = {row["app"]: row for row in table_dicts(quick_bench, "Tracing")}
-    assert len(rows) == 4, table_text(quick_bench, "Tracing")
+    assert len(rows) == 5, table_text(quick_bench, "Tracing")
     received, sent = rows["generated, traced"]["spans received"].split(" of ")
     assert received == sent
     for row in rows.values():
