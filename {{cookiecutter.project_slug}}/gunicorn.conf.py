@@ -29,7 +29,7 @@ from {{ cookiecutter.package_name }}.log.formatters import server_formatter
 {% endif -%}
 from {{ cookiecutter.package_name }}.request_id import ENVIRON_KEY as REQUEST_ID_KEY
 {%- if cookiecutter.use_opentelemetry %}
-from {{ cookiecutter.package_name }}.tracing import IDS_KEY, NO_IDS
+from {{ cookiecutter.package_name }}.tracing.ids import IDS_KEY, NO_IDS
 {%- endif %}
 
 # Worker processes: WEB_CONCURRENCY, else two per CPU core plus one.

@@ -11,7 +11,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.request_id import ENVIRON_KEY as REQUEST_ID_KEY
 {%- if cookiecutter.use_opentelemetry %}
-from {{ cookiecutter.package_name }}.tracing import IDS_KEY
+from {{ cookiecutter.package_name }}.tracing.ids import IDS_KEY
 {%- endif %}
 
 from .conftest import PROJECT_ROOT, readable
@@ -58,7 +58,7 @@ def test_an_access_line_carries_the_request_id(capsys):
 
 
 def test_an_access_line_carries_the_requests_trace(capsys):
-    """tracing.py keeps the ids in the request's environment: the span has ended."""
+    """tracing/ids.py keeps the ids in the request's environment: the span has ended."""
     ids = ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7")
     line = access_line(capsys, "/traced", "access-test-2", **{IDS_KEY: ids})
 {%- if cookiecutter.log_format == "json" %}

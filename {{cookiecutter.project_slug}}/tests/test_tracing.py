@@ -19,12 +19,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import format_span_id, format_trace_id
 
 from {{ cookiecutter.package_name }} import create_app, tracing
-from {{ cookiecutter.package_name }}.tracing import (
-    CountingExporter,
-    SpanQueue,
-    start_tracing,
-    stop_tracing,
-)
+from {{ cookiecutter.package_name }}.tracing import start_tracing, stop_tracing
+from {{ cookiecutter.package_name }}.tracing.export import CountingExporter, SpanQueue
 
 from .conftest import (
     PRODUCTION_OVERRIDES,

@@ -14,7 +14,7 @@ from sentry_sdk.integrations.logging import LoggingIntegration
 from .request_id import get_request_id
 from .scrub import scrub, scrub_headers
 {%- if cookiecutter.use_opentelemetry %}
-from .tracing import current_ids
+from .tracing.ids import current_ids
 {%- endif %}
 
 DISTRIBUTION = "{{ cookiecutter.project_slug }}"

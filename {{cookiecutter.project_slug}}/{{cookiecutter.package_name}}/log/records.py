@@ -24,7 +24,7 @@ CONTEXT_FIELDS = ("request_id", "method", "path", "remote_addr", "user")
 FIELD_DEFAULTS = {
     **dict.fromkeys(CONTEXT_FIELDS, "-"),
 {%- if cookiecutter.use_opentelemetry %}
-    "trace_id": "-",  # given to every record the app logs by tracing.py
+    "trace_id": "-",  # given to every record the app logs by tracing/ids.py
     "span_id": "-",
 {%- endif %}
     "source_file": "-",
