@@ -133,7 +133,7 @@ def test_a_text_line_is_one_line_whatever_the_message():
 
 
 def test_secrets_in_a_message_or_an_error_are_filtered():
-    """scrub.py's rule, in what every handler gets: the lines, the mail."""
+    """scrub.py's rule, in what every handler gets."""
 
     def connect():
         url = "postgresql://app:hunter2@db/orders"
