@@ -155,7 +155,7 @@ def drill_unreachable(project, tmp_path, record_property, backend, name, sign):
     server = start(project, env)
     try:
         drive(server, record_property, name)
-        assert wait_for(lambda: sign in server.stderr())
+        assert wait_for(lambda: sign in server.stderr(), timeout=60)
         err = stop_and_check(server)
     finally:
         backend.stop()
