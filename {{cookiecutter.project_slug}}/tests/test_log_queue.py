@@ -127,7 +127,9 @@ def test_a_record_is_prepared_once_for_every_handler(app, monkeypatch, capsys):
     assert kept[0].exc_text == "formatted 1"
 
 
-FULL = re.compile(r"\): the log queue is full: records are dropped and counted$", re.M)
+FULL = re.compile(
+    r"\): the log queue is full: records are dropped and counted( \[in -:0\])?$", re.M
+)
 
 
 def test_the_queue_is_bounded_in_bytes_and_counts_what_it_drops(logger, capsys):
@@ -178,6 +180,7 @@ def test_the_exit_reports_what_is_queued_and_ends_what_is_in_flight(logger, caps
         "the 2 errors follow" in err  # fmt: skip
     errors = [line for line in err.splitlines() if "queued" in line][1:]
     assert len(errors) == 2  # a line each
+    assert all(re.match(r"(\d{4}-\d\d-\d\d \S+ )?ERROR ", line) for line in errors)
     assert "queued \\x1b[2J" in errors[0]
     assert "queued too" in errors[1]
     assert "queued, not an error" not in err
