@@ -164,7 +164,7 @@ def test_a_file_that_cannot_be_written_is_told_once_then_counted(tmp_path, capsy
     seconds = re.search(
         r"app\.log works again after ([\d.]+) s; 50 more records were lost", line
     )
-    assert float(seconds[1]) <= time.monotonic() - started
+    assert float(seconds[1]) < time.monotonic() - started + 0.1  # rounded to 0.1 s
     # A record cut short by the failure is never glued to the next one.
     assert (log_dir / "app.log").read_text().startswith("\n")
     assert "written again" in (log_dir / "app.log").read_text()
