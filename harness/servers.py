@@ -23,6 +23,19 @@ free_port, wait_for = _peers.free_port, _peers.wait_for
 Inbox, SmtpTarpit = _mail.Inbox, _mail.Tarpit
 
 
+# Every server process a test started: a test that fails before it stops its server
+# leaves it to stop_leftovers(), at the test's teardown.
+STARTED: list[subprocess.Popen] = []
+
+
+def stop_leftovers():
+    while STARTED:
+        process = STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=60)
+
+
 class Gunicorn:
     """gunicorn serving module:app from a project directory, on a free port."""
 
@@ -52,6 +65,7 @@ class Gunicorn:
             stdout=subprocess.DEVNULL,
             stderr=self.log.open("w"),
         )
+        STARTED.append(self.process)
         # The master accepts connections before a worker has loaded the app.
         ready = wait_for(self._answers, timeout=60)
         assert ready, self.stderr()

@@ -7,7 +7,7 @@ import subprocess
 
 from .bake import BIN, TEMPLATE
 from .install import install_once
-from .servers import Gunicorn, free_port, wait_for
+from .servers import STARTED, Gunicorn, free_port, wait_for
 
 VERSION = "2.0.31"
 HOME = TEMPLATE / ".venv" / f"uwsgi-{VERSION}"
@@ -51,5 +51,6 @@ class Uwsgi(Gunicorn):
             cwd=project, env={**os.environ, **env},
             stdout=subprocess.DEVNULL, stderr=self.log.open("w"),
         )  # fmt: skip
+        STARTED.append(self.process)
         ready = wait_for(self._answers, timeout=60)
         assert ready, self.stderr()

@@ -168,15 +168,16 @@ def test_serves_mails_errors_and_stops_gracefully(image, tmp_path):
             queued = [get(port, "/boom")[1]["X-Request-ID"] for _ in range(4)]
             assert inbox.asked.wait(30), "no mail reached the server"
             os.kill(master, signal.SIGTERM)
-            inbox.release()
+            inbox.release(len(queued))
             assert server.wait(timeout=60) == 0, stderr.read_text()
         finally:
             container.kill(server.pid)
             server.wait()
             inbox.stop()
-        # The database, and no log file: the log went to stderr.
+        # The database and the mail throttle's marks, and no log file: the log
+        # went to stderr.
         written = box.run(["ls", "-A", "/app/instance"]).stdout.split()
-        assert written == ["my-flask-app.db"]
+        assert written == ["mail-throttle", "my-flask-app.db"]
     log = stderr.read_text()
     mailed = " ".join(message.get_content() for message in inbox.messages)
     # Every error's id is on stderr already, in its log line and its access line: a

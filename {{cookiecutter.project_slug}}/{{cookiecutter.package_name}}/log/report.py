@@ -67,7 +67,7 @@ class ReportsFailures(logging.Handler):
             return False
         self.error = None
         handled = bool(super().handle(record))
-        if self.error is None and self.down_since is not None:
+        if handled and self.error is None and self.down_since is not None:
             seconds = time.monotonic() - self.down_since
             lost = f"; {self.failed} more records were lost" if self.failed else ""
             note(f"{self.destination} works again after {seconds:.1f} s{lost}")
