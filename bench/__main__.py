@@ -22,6 +22,7 @@ from . import (
     hung_collector,
     shared_file,
     throughput,
+    tracing,
 )
 from .load import client_name
 
@@ -34,6 +35,7 @@ BENCHMARKS = {
     "bake_time": bake_time.run,
     "shared_file": shared_file.run,
     "throughput": throughput.run,
+    "tracing": tracing.run,
 }
 CHART = Path(__file__).resolve().parents[1] / "docs" / "img" / "error-path.svg"
 CHART_GROUPS = {

@@ -5,13 +5,14 @@ not an error, and an existing .env is kept as it is.
 """
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
-# What each answer brings: the files that exist only with it, removed otherwise, and
-# the words that may appear in a project only with it (the template's tests look for
-# them in every bake, and take the list of options from here). A yes/no question
-# brings them with a yes; log_format with "json".
+# What each answer brings: the files (or folders) that exist only with it, removed
+# otherwise, and the words that may appear in a project only with it (the template's
+# tests look for them in every bake, and take the list of options from here). A
+# yes/no question brings them with a yes; log_format with "json".
 BRINGS = {
     "use_smtp_handler": {
         "files": [
@@ -42,10 +43,33 @@ BRINGS = {
         "files": ["{pkg}/sentry.py", "tests/test_sentry.py"],
         "words": ["sentry"],
     },
+    "use_opentelemetry": {
+        "files": [
+            "{pkg}/tracing",
+            "tests/test_tracing.py",
+            "tests/otlp_receiver.py",
+        ],
+        # OpenTelemetry's names (LOG_SCHEMA otel) are every JSON project's.
+        "words": [
+            "otlp",
+            "check-tracing",
+            "from opentelemetry",
+            "opentelemetry-",
+        ],
+    },
     "log_format": {
         "answer": "json",
-        "files": ["{pkg}/log/json_format.py", "tests/test_log_json.py"],
-        "words": ["json_format", "python-json-logger", "pythonjsonlogger"],
+        "files": [
+            "{pkg}/log/json_format.py",
+            "tests/test_log_json.py",
+            "tests/test_log_schemas.py",
+        ],
+        "words": [
+            "json_format",
+            "python-json-logger",
+            "pythonjsonlogger",
+            "LOG_SCHEMA",
+        ],
     },
 }
 # Questions whose answer only matters with a yes to another: without it, every answer
@@ -80,8 +104,12 @@ def unwanted_files(context):
 
 
 def remove_files(root, paths):
-    for path in paths:
-        (root / path).unlink(missing_ok=True)
+    """Each path, a file or a folder with everything in it, if it is there."""
+    for path in map(root.joinpath, paths):
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
 
 
 DEVELOPMENT_DOTENV = """\

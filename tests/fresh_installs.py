@@ -61,6 +61,9 @@ def with_pip(project, tmp_path):
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     bin_dir = env_dir / "bin"
+    if "python -m pip install --upgrade pip" in readme:
+        upgrade = [bin_dir / "python", "-m", "pip", "install", "-q", "--upgrade", "pip"]
+        check(run(upgrade, cwd=project, timeout=900), "pip install --upgrade pip")
     install = run(
         [bin_dir / "python", "-m", "pip", "install", "-q", "-e", ".[dev]"],
         cwd=project,

@@ -82,6 +82,10 @@ def test_defaults(bake):
     assert [line for line in flaskenv if "=" in line] == ["FLASK_APP=my_flask_app"]
 
 
+# A module of the generated package that a newcomer reads in a few minutes.
+MAX_MODULE_LINES = 200
+
+
 def cheap_checks():
     """Every combination; the defaults' also in the quick tier."""
     return [
@@ -111,6 +115,9 @@ def test_combination_is_clean(bake, answers):
                 )
         if path.suffix == ".py":
             ast.parse(text, filename=str(path))
+        if path.suffix == ".py" and path.is_relative_to(project / "my_flask_app"):
+            lines = text.count("\n")
+            assert lines <= MAX_MODULE_LINES, f"{path.relative_to(project)}: {lines}"
         if path.suffix == ".md":
             assert markdown_scars(text) == [], path.relative_to(project)
     lint = run([BIN / "ruff", "check", "--no-cache", "."], cwd=project)

@@ -31,6 +31,7 @@ TITLES = (
     "One file",
     "The log file's share of a 500",
     "Log throughput",
+    "Tracing",
 )
 
 
@@ -130,6 +131,15 @@ def test_shared_file_loses_and_mixes_nothing(quick_bench):
     for rotation, _, lost, broken, files in generated:
         assert (lost, broken) == ("0", "0"), rotation
         assert int(files) >= 2, f"{rotation}: the run forced a rotation"
+
+
+def test_tracing_sends_every_span_and_answers_with_the_endpoint_hung(quick_bench):
+    rows = {row["app"]: row for row in table_dicts(quick_bench, "Tracing")}
+    assert len(rows) == 5, table_text(quick_bench, "Tracing")
+    received, sent = rows["generated, traced"]["spans received"].split(" of ")
+    assert received == sent
+    for row in rows.values():
+        assert row["ms per request (range)"] != "-", row["app"]
 
 
 def test_every_table_is_printed(quick_bench):

@@ -25,6 +25,7 @@ FIXED = {
     "sentry-sdk": ("2.8.0", "CVE-2024-40647"),
     "setuptools": ("78.1.1", "CVE-2024-6345, CVE-2025-47273"),
     "aiosmtpd": ("1.4.6", "CVE-2024-27305, CVE-2024-34083"),
+    "opentelemetry-instrumentation-flask": ("0.41b0", "CVE-2023-43810"),
     "pytest": ("9.0.3", "CVE-2025-71176"),
 }
 # Modules whose distribution is not installed here (Windows only).

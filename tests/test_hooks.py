@@ -112,11 +112,12 @@ def test_unwanted_files_follow_the_answers(question):
 
 
 def test_remove_files_is_safe_to_repeat(tmp_path):
-    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg/gone").mkdir(parents=True)
     (tmp_path / "pkg/gone.py").write_text("")
-    post.remove_files(tmp_path, ["pkg/gone.py", "pkg/never-there.py"])
-    post.remove_files(tmp_path, ["pkg/gone.py"])
-    assert not (tmp_path / "pkg/gone.py").exists()
+    (tmp_path / "pkg/gone/__init__.py").write_text("")
+    post.remove_files(tmp_path, ["pkg/gone.py", "pkg/gone", "pkg/never-there.py"])
+    post.remove_files(tmp_path, ["pkg/gone.py", "pkg/gone"])
+    assert [path.name for path in tmp_path.rglob("*")] == ["pkg"]
 
 
 def test_dotenv_is_written_once_and_kept(tmp_path):

@@ -14,14 +14,23 @@ import traceback
 
 from gunicorn import glogging
 
-{% if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler -%}
+{% if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler or cookiecutter.log_format == "json" -%}
 from {{ cookiecutter.package_name }}.config import settings_for
+{% endif -%}
+{% if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler -%}
 from {{ cookiecutter.package_name }}.log import exit_wait
 {% endif -%}
 from {{ cookiecutter.package_name }}.log.console import StderrHandler
 from {{ cookiecutter.package_name }}.log.escape import escape_controls
+{% if cookiecutter.log_format == "json" -%}
+from {{ cookiecutter.package_name }}.log.formatters import server_formatter, use_schema
+{% else -%}
 from {{ cookiecutter.package_name }}.log.formatters import server_formatter
+{% endif -%}
 from {{ cookiecutter.package_name }}.request_id import ENVIRON_KEY as REQUEST_ID_KEY
+{%- if cookiecutter.use_opentelemetry %}
+from {{ cookiecutter.package_name }}.tracing.ids import IDS_KEY, NO_IDS
+{%- endif %}
 
 # Worker processes: WEB_CONCURRENCY, else two per CPU core plus one.
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
@@ -40,6 +49,11 @@ accesslog = "-"
 # A stopping worker waits a bounded time for its queued log records, then writes
 # what is still unsent to stderr: gunicorn must not kill it before.
 graceful_timeout = math.ceil(exit_wait(settings_for())) + 10
+{%- endif %}
+{%- if cookiecutter.log_format == "json" %}
+
+# gunicorn's lines and the app's name their fields alike (LOG_SCHEMA).
+use_schema(settings_for()["LOG_SCHEMA"])
 {%- endif %}
 
 HEALTH_CHECKS = {"/livez", "/readyz"}
@@ -82,6 +96,9 @@ class GunicornLogger(glogging.Logger):
             status=status,
             duration_ms=milliseconds,
         )
+{%- if cookiecutter.use_opentelemetry %}
+        record.trace_id, record.span_id = environ.get(IDS_KEY, NO_IDS)
+{%- endif %}
         self.access_log.handle(record)
 
 

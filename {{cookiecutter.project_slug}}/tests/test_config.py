@@ -8,7 +8,8 @@ import sentry_sdk
 {%- endif %}
 
 from {{ cookiecutter.package_name }} import create_app
-from {{ cookiecutter.package_name }}.config import DEVELOPMENT_SECRET_KEY, settings_for
+from {{ cookiecutter.package_name }}.config import settings_for
+from {{ cookiecutter.package_name }}.production_check import DEVELOPMENT_SECRET_KEY
 
 from .conftest import PRODUCTION_OVERRIDES, logged, readable
 {%- if cookiecutter.use_sentry %}

@@ -10,6 +10,9 @@ from types import SimpleNamespace
 import pytest
 
 from {{ cookiecutter.package_name }}.request_id import ENVIRON_KEY as REQUEST_ID_KEY
+{%- if cookiecutter.use_opentelemetry %}
+from {{ cookiecutter.package_name }}.tracing.ids import IDS_KEY
+{%- endif %}
 
 from .conftest import PROJECT_ROOT, readable
 
@@ -23,13 +26,14 @@ def gunicorn_settings():
     return runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
 
 
-def access_line(capsys, path, request_id="-", status="404 NOT FOUND"):
-    """What the project's logger class writes for one request gunicorn answered."""
+def access_line(capsys, path, request_id="-", status="404 NOT FOUND", **more):
+    """What the project's logger class writes for one request gunicorn answered;
+    more: the request's other WSGI environment entries."""
     config = gunicorn_config.Config()
     config.set("accesslog", gunicorn_settings()["accesslog"])
     logger = gunicorn_settings()["logger_class"](config)
     environ = {"PATH_INFO": path, "REQUEST_METHOD": "GET", "REMOTE_ADDR": "127.0.0.1",
-               REQUEST_ID_KEY: request_id}  # fmt: skip
+               REQUEST_ID_KEY: request_id, **more}  # fmt: skip
     response = SimpleNamespace(status=status)
     logger.access(response, None, environ, timedelta(milliseconds=3.25))
     return capsys.readouterr().err
@@ -47,6 +51,22 @@ def test_an_access_line_carries_the_request_id(capsys):
 {%- else %}
     assert "INFO gunicorn.access [access-test-1 127.0.0.1 GET /no-such-page] " in line
     assert line.endswith("404 in 3.2 ms\n")
+{%- endif %}
+
+
+{%- if cookiecutter.use_opentelemetry %}
+
+
+def test_an_access_line_carries_the_requests_trace(capsys):
+    """tracing/ids.py keeps the ids in the request's environment: the span has ended."""
+    ids = ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7")
+    line = access_line(capsys, "/traced", "access-test-2", **{IDS_KEY: ids})
+{%- if cookiecutter.log_format == "json" %}
+    record = json.loads(line)
+    assert (record["trace_id"], record["span_id"]) == ids
+{%- else %}
+    assert f"[trace_id={ids[0]} span_id={ids[1]}] 404 in 3.2 ms" in line
+{%- endif %}
 {%- endif %}
 
 
@@ -70,6 +90,11 @@ def test_gunicorns_own_lines_have_the_apps_format(capsys):
     assert record["message"] == "Booting worker with pid: 42"
     assert record["logger"] == "gunicorn.error"
     assert "request_id" not in record  # about no request
+{%- elif cookiecutter.use_opentelemetry %}
+    assert (
+        " INFO gunicorn.error [- - - -] [trace_id=- span_id=-] Booting worker with "
+        "pid: 42\n"
+    ) in line
 {%- else %}
     assert " INFO gunicorn.error [- - - -] Booting worker with pid: 42\n" in line
 {%- endif %}

@@ -18,6 +18,9 @@ from .request_id import init_request_id
 from .sentry import init_sentry
 {%- endif %}
 from .streaming import init_streaming_errors
+{%- if cookiecutter.use_opentelemetry %}
+from .tracing import init_tracing
+{%- endif %}
 from .uwsgi_check import warn_about_uwsgi
 
 
@@ -35,6 +38,9 @@ def create_app(
     load_config(app, config, overrides)
     init_proxy_fix(app)
     init_logging(app)
+{%- if cookiecutter.use_opentelemetry %}
+    init_tracing(app)  # before the extensions: it traces the engines they make
+{%- endif %}
     init_request_id(app)
     init_streaming_errors(app)
 {%- if cookiecutter.use_sentry %}

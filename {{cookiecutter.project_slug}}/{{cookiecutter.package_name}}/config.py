@@ -5,23 +5,11 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from dotenv import dotenv_values, find_dotenv
 from flask import Config as FlaskConfig
 from flask import Flask
 
-DEVELOPMENT_SECRET_KEY = "insecure-development-key-not-for-production"  # noqa: S105
-# Production refuses a shorter key, one of too few different characters (32 spaces,
-# "changeme" four times), and these in any case or spacing: they belong in development.
-MIN_SECRET_KEY_LENGTH = 32
-MIN_SECRET_KEY_CHARACTERS = 10
-DEVELOPMENT_SECRET_KEYS = {DEVELOPMENT_SECRET_KEY, "insecure-development-key"}
-# Settings production refuses to have on, and why.
-SKIPS_ERROR_HANDLING = "unhandled errors would skip the error pages and the logs"
-REFUSED_ON = {
-    "DEBUG": "production never runs with the debugger",
-    "TESTING": SKIPS_ERROR_HANDLING,
-    "PROPAGATE_EXCEPTIONS": SKIPS_ERROR_HANDLING,
-}
+from .production_check import DEVELOPMENT_SECRET_KEY, check_production_config
+
 # How Flask's own command line reads FLASK_DEBUG: anything else is on.
 DEBUG_OFF = {"", "0", "false", "no"}
 
@@ -43,6 +31,10 @@ class Config:
 
     LOG_LEVEL = "INFO"
     LOG_EXTRA_LOGGERS = ["sqlalchemy"]
+{%- if cookiecutter.log_format == "json" %}
+    # The field names of the JSON lines: native, ecs (Elastic), otel or gcp (Google).
+    LOG_SCHEMA = "native"
+{%- endif %}
     # Records waiting for the logging thread, in bytes at most; more are dropped,
     # counted and reported. 0: no thread, each record is written as it is logged.
     LOG_QUEUE_BYTES = 8 * 1024 * 1024
@@ -194,45 +186,3 @@ def fill_config(
     if isinstance(debug, str):  # FLASK_DEBUG=no is not JSON: it stays a string
         debug = debug.strip().lower() not in DEBUG_OFF
     config["DEBUG"] = bool(debug)
-
-
-def check_production_config(config: FlaskConfig) -> None:
-    """Refuse settings that must never reach production."""
-    if weak_secret_key(config["SECRET_KEY"]):
-        raise RuntimeError(
-            "SECRET_KEY is unset, shorter than 32 characters, made of fewer than 10 "
-            f"different characters or a development value{set_by('SECRET_KEY')}: set "
-            "FLASK_SECRET_KEY, or SECRET_KEY in the instance folder's config.py, to a "
-            "long random value before starting in production, for example the output "
-            'of `python -c "import secrets; print(secrets.token_hex())"`.'
-        )
-    for key, why in REFUSED_ON.items():
-        if config.get(key):
-            raise RuntimeError(
-                f"{key} is on{set_by(key)}: {why}. Turn it off, "
-                "or use FLASK_CONFIG=development."
-            )
-
-
-def weak_secret_key(key: object) -> bool:
-    if isinstance(key, bytes):
-        key = key.decode("latin-1")
-    if not isinstance(key, str):
-        return True
-    return (
-        len(key) < MIN_SECRET_KEY_LENGTH
-        or len(set(key)) < MIN_SECRET_KEY_CHARACTERS
-        or key.strip().lower() in DEVELOPMENT_SECRET_KEYS
-    )
-
-
-def set_by(key: str) -> str:
-    """Which variable set a refused setting, naming .env when it came from there:
-    flask commands load .env, which belongs on a developer's machine only."""
-    name = f"FLASK_{key}"
-    if name not in os.environ:
-        return ""
-    dotenv = find_dotenv(".env", usecwd=True)  # where flask commands find it
-    if dotenv and dotenv_values(dotenv).get(name) == os.environ[name]:
-        return f" (set by {name} in {dotenv})"
-    return f" (set by the environment variable {name})"

@@ -13,6 +13,9 @@ from sentry_sdk.integrations.logging import LoggingIntegration
 
 from .request_id import get_request_id
 from .scrub import scrub, scrub_headers
+{%- if cookiecutter.use_opentelemetry %}
+from .tracing.ids import current_ids
+{%- endif %}
 
 DISTRIBUTION = "{{ cookiecutter.project_slug }}"
 # Parts of an event that name installed packages and the SDK: never a secret, and
@@ -61,8 +64,16 @@ def sentry_dsn(app: Flask) -> str | None:
 
 
 def tag_request_id() -> None:
+{%- if cookiecutter.use_opentelemetry %}
+    """Let a request id quoted by a user, or a trace, find the Sentry event."""
+    sentry_sdk.set_tag("request_id", get_request_id())
+    trace_id, span_id = current_ids()
+    sentry_sdk.set_tag("trace_id", trace_id)
+    sentry_sdk.set_tag("span_id", span_id)
+{%- else %}
     """Let a request id quoted by a user find the Sentry event."""
     sentry_sdk.set_tag("request_id", get_request_id())
+{%- endif %}
 
 
 def scrub_event(event: Any, hint: Any) -> Any:

@@ -18,6 +18,9 @@ from .console import build_console_handler
 {%- if cookiecutter.use_file_handler %}
 from .file import build_file_handler
 {%- endif %}
+{%- if cookiecutter.log_format == "json" %}
+from .formatters import use_schema
+{%- endif %}
 {%- if cookiecutter.use_smtp_handler %}
 from .mail import build_mail_handler
 {%- endif %}
@@ -63,6 +66,9 @@ _current: LogSetup | None = None
 
 def init_logging(app: Flask) -> None:
     global _current
+{%- if cookiecutter.log_format == "json" %}
+    use_schema(app.config["LOG_SCHEMA"])
+{%- endif %}
     # A digest of what the handlers are made of: that holds passwords.
     made_of = repr([app.import_name, app.instance_path, sorted(app.config.items())])
     settings = hashlib.sha256(made_of.encode("utf-8", "replace")).hexdigest()

@@ -4,23 +4,40 @@ import logging
 
 from .escape import escape_controls
 {%- if cookiecutter.log_format == "json" %}
-from .json_format import JsonLineFormatter
+from .json_format import SCHEMAS
 {%- endif %}
 from .records import FIELD_DEFAULTS
 
 LINE_FORMAT = (
     "%(asctime)s %(levelname)s %(name)s "
     "[%(request_id)s %(remote_addr)s %(method)s %(path)s] "
+{%- if cookiecutter.use_opentelemetry %}
+    "[trace_id=%(trace_id)s span_id=%(span_id)s] "
+{%- endif %}
     "%(message)s [in %(source_file)s:%(source_line)d]"
 )
 # The web server's own lines: no place in the app's code to name.
 SERVER_FORMAT = LINE_FORMAT.removesuffix(" [in %(source_file)s:%(source_line)d]")
+{%- if cookiecutter.log_format == "json" %}
+
+# The field names of every line of this process: LOG_SCHEMA, which init_logging()
+# sets (and gunicorn.conf.py, for gunicorn's own process).
+_schema = "native"
+
+
+def use_schema(name: str) -> None:
+    global _schema
+    if name not in SCHEMAS:
+        valid = ", ".join(SCHEMAS)
+        raise ValueError(f"Unknown LOG_SCHEMA {name!r}; valid names: {valid}.")
+    _schema = name
+{%- endif %}
 
 
 def line_formatter() -> logging.Formatter:
     """The format of every handler that writes log lines."""
 {%- if cookiecutter.log_format == "json" %}
-    return JsonLineFormatter()
+    return SCHEMAS[_schema]()
 {%- else %}
     return TextFormatter()
 {%- endif %}
@@ -29,7 +46,7 @@ def line_formatter() -> logging.Formatter:
 def server_formatter() -> logging.Formatter:
     """The format of the web server's lines (gunicorn's), next to the app's."""
 {%- if cookiecutter.log_format == "json" %}
-    return JsonLineFormatter()
+    return SCHEMAS[_schema]()
 {%- else %}
     return TextFormatter(SERVER_FORMAT)
 {%- endif %}

@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import Flask
 
+from .records import FIELD_DEFAULTS
 from .report import HandlerUnavailable, ReportsFailures, warn
 from .throttle import MailThrottle
 
@@ -28,6 +29,9 @@ Location:       %(source_file)s:%(source_line)d
 Function:       %(source_function)s
 Time:           %(asctime)s
 Request ID:     %(request_id)s
+{%- if cookiecutter.use_opentelemetry %}
+Trace ID:       %(trace_id)s (span %(span_id)s)
+{%- endif %}
 Request:        %(method)s %(path)s
 Remote address: %(remote_addr)s
 User:           %(user)s
@@ -62,7 +66,7 @@ def build_mail_handler(app: Flask) -> logging.Handler | None:
     folder = os.path.join(app.instance_path, "mail-throttle")
     handler.addFilter(MailThrottle(folder, float(config["MAIL_THROTTLE_SECONDS"])))
     handler.setLevel(logging.ERROR)
-    handler.setFormatter(logging.Formatter(MAIL_FORMAT))
+    handler.setFormatter(logging.Formatter(MAIL_FORMAT, defaults=FIELD_DEFAULTS))
     return handler
 
 

@@ -23,6 +23,10 @@ CONTEXT_FIELDS = ("request_id", "method", "path", "remote_addr", "user")
 # What a line shows of a record that was not prepared (gunicorn's own).
 FIELD_DEFAULTS = {
     **dict.fromkeys(CONTEXT_FIELDS, "-"),
+{%- if cookiecutter.use_opentelemetry %}
+    "trace_id": "-",  # given to every record the app logs by tracing/ids.py
+    "span_id": "-",
+{%- endif %}
     "source_file": "-",
     "source_line": 0,
 }
@@ -39,8 +43,9 @@ def prepare(record: logging.LogRecord) -> logging.LogRecord:
       exception, else the logging call;
     - msg: the message, escaped and cut (escape.clip); exc_text: the traceback;
       both with their secrets replaced (scrub.py);
-    - with an exception, error_type, error_summary (one line naming it) and
-      error_place (its type and innermost place in the project's code).
+    - with an exception, error_type, error_message (its message on one line),
+      error_summary (one line naming it) and error_place (its type and innermost
+      place in the project's code).
     """
     prepared = copy.copy(record)
     if has_request_context():
@@ -69,7 +74,7 @@ def add_error(record: logging.LogRecord, exc: BaseException) -> None:
     name = type(exc).__name__
     words = " ".join(scrub_text(safe_str(exc)[:400]).split())  # cut: it may be huge
     summary = escape_controls(f"{name}: {words}" if words else name)
-    record.error_type = name
+    record.error_type, record.error_message = name, escape_controls(words)
     record.error_summary = summary if len(summary) <= 160 else summary[:157] + "..."
     frames = list(traceback.walk_tb(exc.__traceback__))
     place = f"{record.pathname}:{record.lineno}"  # made, never raised

@@ -21,6 +21,13 @@ SOCKET_TYPES = {"udp": socket.SOCK_DGRAM, "tcp": socket.SOCK_STREAM}
 # The structured data element of the request id. 32473 is the enterprise number set
 # aside for examples (RFC 5612): use your organisation's own if it has one.
 REQUEST_SD_ID = "request@32473"
+{%- if cookiecutter.use_opentelemetry %}
+# Its parameters, and the record's fields they hold.
+REQUEST_SD_PARAMS = {"id": "request_id", "trace_id": "trace_id", "span_id": "span_id"}
+{%- else %}
+# Its parameter, and the record's field it holds.
+REQUEST_SD_PARAMS = {"id": "request_id"}
+{%- endif %}
 
 
 def build_syslog_handler(app: Flask) -> logging.Handler | None:
@@ -85,11 +92,12 @@ class SyslogHandler(ReportsFailures, SysLogHandler):
         line = super().format(record)
         if self.unixsocket:
             return f"{self.app_name}[{record.process}]: {line}"
-        request_id = getattr(record, "request_id", "-")
-        data = "-"
-        if request_id != "-":
-            escaped = "".join(f"\\{ch}" if ch in '"\\]' else ch for ch in request_id)
-            data = f'[{REQUEST_SD_ID} id="{escaped}"]'
+        params = " ".join(
+            f'{name}="{sd_escape(str(value))}"'
+            for name, field in REQUEST_SD_PARAMS.items()
+            if (value := getattr(record, field, "-")) != "-"
+        )
+        data = f"[{REQUEST_SD_ID} {params}]" if params else "-"
         stamp = datetime.fromtimestamp(record.created, UTC)
         header = f"1 {stamp.isoformat(timespec='milliseconds')} {self.hostname}"
         return f"{header} {self.app_name} {record.process} - {data} {line}"
@@ -125,6 +133,11 @@ class SyslogHandler(ReportsFailures, SysLogHandler):
         """At exit: end a send that hangs."""
         with contextlib.suppress(OSError, AttributeError):
             self.socket.shutdown(socket.SHUT_RDWR)
+
+
+def sd_escape(value: str) -> str:
+    """A structured data parameter's value, with '"', '\\' and ']' escaped."""
+    return "".join(f"\\{ch}" if ch in '"\\]' else ch for ch in value)
 
 
 def closed(sock: socket.socket) -> bool:
