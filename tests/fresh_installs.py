@@ -23,7 +23,7 @@ from .test_cruft import commit_everything, git
 
 UV = BIN / "uv"
 # The project's checks, as its README and CI run them.
-CHECKS = (["pytest", "-q", "-p", "no:cacheprovider"], ["ruff", "check", "."],
+CHECKS = (["pytest", "--cov", "-q", "-p", "no:cacheprovider"], ["ruff", "check", "."],
           ["ruff", "format", "--check", "."], ["mypy"])  # fmt: skip
 # Variables that would point uv at another environment, Python or resolution.
 UV_STEERING = {"VIRTUAL_ENV", "CONDA_PREFIX", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON",

@@ -64,7 +64,7 @@ def suite_here(project):
     """The suite in this environment, which holds every dependency a project can
     have; the project is imported from its directory (python -m puts it on the path)."""
     result = run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x"],
+        [sys.executable, "-m", "pytest", "--cov", "-q", "-p", "no:cacheprovider", "-x"],
         cwd=project,
         env=suite_env(),
     )

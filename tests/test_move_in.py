@@ -118,7 +118,7 @@ def check(command, project):
 @pytest.mark.parametrize("answers", [{}, ALL_OPTIONS], ids=["defaults", "all options"])
 def test_an_app_moves_in_with_the_documented_edits(bake, answers):
     project = moved_in(bake(**answers))
-    suites = check(["pytest", "-q", "-p", "no:cacheprovider", "-rp"], project)
+    suites = check(["pytest", "--cov", "-q", "-p", "no:cacheprovider", "-rp"], project)
     app_tests = re.findall(r"^PASSED tests/blog/", suites.stdout, re.M)
     assert len(app_tests) == 11, "the app's own tests ran, and passed"
     assert not (project / "instance").exists(), "the tests wrote into instance/"

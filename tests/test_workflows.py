@@ -31,7 +31,7 @@ CHECKS = [
     'python -m pip install -e ".[dev]"',
     "ruff check .",
     "ruff format --check .",
-    "pytest",
+    "pytest --cov",
 ]
 RUFF_PRE_COMMIT = "https://github.com/astral-sh/ruff-pre-commit"
 

@@ -18,7 +18,7 @@ from .conftest import failure_report, run, suite_env
 
 def suite_without_fork(project):
     result = run(
-        pytest_without_fork("-q", "-p", "no:cacheprovider", "-rs"),
+        pytest_without_fork("--cov", "-q", "-p", "no:cacheprovider", "-rs"),
         cwd=project,
         env=suite_env(),
     )
