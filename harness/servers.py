@@ -23,11 +23,28 @@ free_port, wait_for = _peers.free_port, _peers.wait_for
 Inbox, SmtpTarpit = _mail.Inbox, _mail.Tarpit
 
 
+# Every server process a test started: a test that fails before it stops its server
+# leaves it to stop_leftovers(), at the test's teardown.
+STARTED: list[subprocess.Popen] = []
+
+
+def stop_leftovers():
+    while STARTED:
+        process = STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=60)
+
+
 class Gunicorn:
     """gunicorn serving module:app from a project directory, on a free port."""
 
-    def __init__(self, project, app, env, workers=2, extra=(), graceful_timeout=30):
-        """graceful_timeout=None leaves it to the project's gunicorn.conf.py."""
+    def __init__(
+        self, project, app, env, workers=2, extra=(), graceful_timeout=30,
+        control_socket=False,
+    ):  # fmt: skip
+        """graceful_timeout=None leaves it to the project's gunicorn.conf.py, and so
+        does control_socket=None."""
         self.port = free_port()
         self.terminated = False
         self.log = project / "gunicorn.stderr"
@@ -36,9 +53,11 @@ class Gunicorn:
         command = [
             BIN / "gunicorn", "--workers", str(workers), "--bind",
             f"127.0.0.1:{self.port}",
-            # Each test's own: the default control socket is one path for all.
-            "--no-control-socket", *extra, app,
+            *extra, app,
         ]  # fmt: skip
+        if control_socket is False:
+            # The default control socket is one path for all the tests.
+            command.insert(-1, "--no-control-socket")
         self.process = subprocess.Popen(  # noqa: S603 (our own command)
             [str(part) for part in command],
             cwd=project,
@@ -46,6 +65,7 @@ class Gunicorn:
             stdout=subprocess.DEVNULL,
             stderr=self.log.open("w"),
         )
+        STARTED.append(self.process)
         # The master accepts connections before a worker has loaded the app.
         ready = wait_for(self._answers, timeout=60)
         assert ready, self.stderr()

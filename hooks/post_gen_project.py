@@ -18,6 +18,7 @@ BRINGS = {
             "{pkg}/log/mail.py",
             "{pkg}/log/throttle.py",
             "tests/test_log_mail.py",
+            "tests/mail_server.py",
         ],
         "words": ["smtp", "mail", "ADMINS", "aiosmtpd", "trustme"],
     },

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from harness.bake import TEMPLATE
-from harness.servers import Inbox
+from harness.servers import Inbox, stop_leftovers
 
 
 @pytest.fixture(scope="session")
@@ -19,6 +19,13 @@ def windows_peers():
         sock.setblocking(False)
         yield inbox, sock
     inbox.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_server_left():
+    """A server a failed test could not stop is killed."""
+    yield
+    stop_leftovers()
 
 
 @pytest.fixture

@@ -122,7 +122,11 @@ def test_tcp_collector_that_never_reads(project, tmp_path, record_property):
     try:
         flooded = timed_gets(server.port, ["/flood"], 6 * WORKERS)
         assert {status for status, _, _ in flooded["/flood"]} == {200}
-        assert wait_for(lambda: "(TimeoutError: timed out)" in server.stderr())
+        # Each worker's thread writes until the socket buffers are full, then waits
+        # for SYSLOG_TIMEOUT: slow on a loaded machine, hence the long bound.
+        assert wait_for(
+            lambda: "(TimeoutError: timed out)" in server.stderr(), timeout=60
+        )
         drive(server, record_property, "TCP collector that never reads")
         err = stop_and_check(server)
     finally:
@@ -151,7 +155,7 @@ def drill_unreachable(project, tmp_path, record_property, backend, name, sign):
     server = start(project, env)
     try:
         drive(server, record_property, name)
-        assert wait_for(lambda: sign in server.stderr())
+        assert wait_for(lambda: sign in server.stderr(), timeout=60)
         err = stop_and_check(server)
     finally:
         backend.stop()

@@ -70,7 +70,6 @@ def test_defaults(bake):
         "tests/conftest.py",
         "wsgi.py",
         ".flaskenv",
-        ".env.example",
         ".github/workflows/ci.yml",
     ):
         assert (project / path).is_file(), path

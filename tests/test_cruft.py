@@ -3,6 +3,7 @@ and update after the template changed, from a git copy of this working tree."""
 
 import json
 import os
+import shlex
 import shutil
 
 from harness.bake import BIN, TEMPLATE
@@ -107,3 +108,28 @@ def test_cruft_create_check_diff_and_update(tmp_path):
         assert result.returncode == 0, (
             f"cruft {command}: {result.stdout}{result.stderr}"
         )
+
+
+def test_cookiecutter_generates_from_a_git_url_as_the_readme_says(tmp_path):
+    """The README's command with answers, with the file:// URL of a bare repository
+    for the git URL: cookiecutter clones it as it clones one on a forge."""
+    (tmp_path / "copy").mkdir()
+    copy_of_the_template(tmp_path / "copy")
+    git("clone", "-q", "--bare", "copy", "template.git", cwd=tmp_path)
+    section = (TEMPLATE / "README.md").read_text().split("## Generate a project")[1]
+    commands = [line for line in section.splitlines() if line.startswith("uvx ")]
+    assert len(commands) == 2, commands
+    config = tmp_path / "cookiecutter.yaml"
+    config.write_text(f"cookiecutters_dir: {tmp_path / 'clones'}\n")
+    url = (tmp_path / "template.git").as_uri()
+    words = shlex.split(commands[1].replace("<git URL of this repository>", url))
+    assert words[:3] == ["uvx", "cookiecutter", "--no-input"]
+    baked = run(
+        [BIN / "cookiecutter", "--config-file", config, "-o", tmp_path / "out",
+         *words[2:]],
+        cwd=tmp_path, env=git_env(),
+    )  # fmt: skip
+    assert baked.returncode == 0, baked.stdout + baked.stderr
+    project = tmp_path / "out" / "order-desk"
+    assert (project / "order_desk" / "log" / "syslog.py").is_file()
+    assert (tmp_path / "clones" / "template" / ".git").is_dir(), "cloned with git"

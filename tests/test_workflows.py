@@ -153,14 +153,15 @@ def test_windows_runs_the_checks_of_ci(bake):
     assert job["steps"] == only_job(ci)["steps"], "a step added to ci.yml goes here too"
 
 
-def test_dependabot_updates_actions_and_packages_weekly_in_groups(bake):
+def test_dependabot_updates_actions_packages_and_hooks_weekly_after_a_cooldown(bake):
     config = load(bake() / ".github/dependabot.yml")
     assert config["version"] == 2
     updates = {update["package-ecosystem"]: update for update in config["updates"]}
-    assert set(updates) == {"github-actions", "pip"}
+    assert set(updates) == {"github-actions", "pip", "pre-commit"}
     for update in updates.values():
         assert update["directory"] == "/"
         assert update["schedule"]["interval"] == "weekly"
+        assert update["cooldown"]["default-days"] >= 3, "no release on its first day"
         (group,) = update["groups"].values()
         assert group["patterns"] == ["*"], "one pull request for all of them"
 
@@ -185,3 +186,8 @@ def test_pre_commit_ruff_is_in_the_range_of_the_dev_extra(bake):
     assert ruff.specifier.contains(version), (
         f"pre-commit runs ruff {version}, outside the dev extra's {ruff}"
     )
+    # An index one release behind (a mirror, a cooldown) still resolves the extra.
+    major, minor, patch = version.release
+    if patch:
+        previous = Version(f"{major}.{minor}.{patch - 1}")
+        assert ruff.specifier.contains(previous), f"{ruff} refuses ruff {previous}"

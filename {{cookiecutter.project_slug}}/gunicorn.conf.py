@@ -4,9 +4,13 @@ The command line and GUNICORN_CMD_ARGS still override anything set here.
 """
 
 import logging
+{%- if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler %}
 import math
+{%- endif %}
 import multiprocessing
 import os
+import sys
+import traceback
 
 from gunicorn import glogging
 
@@ -22,6 +26,11 @@ from {{ cookiecutter.package_name }}.request_id import ENVIRON_KEY as REQUEST_ID
 # Worker processes: WEB_CONCURRENCY, else two per CPU core plus one.
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
 
+# gunicorn 25.1 and newer open a control socket for `gunicornc` unless told not to;
+# where its folder is not writable (a container) it fails on every start. To use
+# gunicornc, delete this line or set it to False.
+control_socket_disable = True
+
 # One access line per request on stderr, in the app's log format, with the request
 # id that the app's own lines carry; health checks are left out (see GunicornLogger).
 # None turns them off, when a proxy in front logs every request already.
@@ -34,6 +43,7 @@ graceful_timeout = math.ceil(exit_wait(settings_for())) + 10
 {%- endif %}
 
 HEALTH_CHECKS = {"/livez", "/readyz"}
+GUNICORN_FILES = os.path.dirname(glogging.__file__)
 
 
 class GunicornLogger(glogging.Logger):
@@ -76,3 +86,21 @@ class GunicornLogger(glogging.Logger):
 
 
 logger_class = GunicornLogger
+
+
+def worker_abort(worker):
+    """A request ran past `timeout`, and gunicorn is killing its worker: log where it
+    is stuck, through the app's logger and so every handler. The signal interrupts
+    the request on this thread (the sync worker's), so the record has its request id.
+
+    notify() tells the master the worker still lives, so that it has another
+    `timeout` to deliver this record before the master kills it for good.
+    """
+    worker.notify()
+    # The stack of the frame the timeout interrupted, without gunicorn's frames.
+    frames = traceback.extract_stack(sys._getframe(1))
+    stack = [f for f in frames if not f.filename.startswith((GUNICORN_FILES, "<"))]
+    logging.getLogger("{{ cookiecutter.package_name }}").error(
+        "Worker timeout after %ss: the request was stuck here:\n%s",
+        worker.cfg.timeout, "".join(traceback.format_list(stack)).rstrip(),
+    )  # fmt: skip

@@ -21,6 +21,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # the test (each handler's own tests turn theirs on).
 PRODUCTION_OVERRIDES = {
     "SECRET_KEY": "a-test-secret-key-that-is-long-enough-0123456789",
+    "LOG_QUEUE_BYTES": 0,  # no logging thread: a test's output is its own
 {%- if cookiecutter.use_file_handler %}
     "LOG_FILE": None,
 {%- endif %}

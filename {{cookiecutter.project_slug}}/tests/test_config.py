@@ -1,4 +1,5 @@
 import logging
+import re
 import secrets
 
 import pytest
@@ -103,9 +104,14 @@ def test_production_is_the_default_and_needs_a_secret_key():
 
 @pytest.mark.parametrize(
     "key",
-    [None, "", "x", "abc", "changeme", "a" * 31, DEVELOPMENT_SECRET_KEY, 12345],
-)
-def test_production_refuses_a_missing_short_or_development_secret_key(key):
+    [
+        None, "", "x", "abc", "changeme", "a" * 31, DEVELOPMENT_SECRET_KEY, 12345,
+        " " * 32, "a" * 32, b"a" * 40, "changeme" * 4, "012345678" * 4,
+        DEVELOPMENT_SECRET_KEY.upper(), f" {DEVELOPMENT_SECRET_KEY}\t",
+    ],
+    ids=repr,
+)  # fmt: skip
+def test_production_refuses_a_missing_short_weak_or_development_secret_key(key):
     overrides = {**PRODUCTION_OVERRIDES, "SECRET_KEY": key}
     with pytest.raises(RuntimeError, match="SECRET_KEY") as refused:
         create_app("production", **overrides)
@@ -115,8 +121,11 @@ def test_production_refuses_a_missing_short_or_development_secret_key(key):
     )
 
 
-def test_production_accepts_a_random_secret_key():
-    key = secrets.token_hex()
+@pytest.mark.parametrize(
+    "make_key", [secrets.token_hex, secrets.token_urlsafe, secrets.token_bytes]
+)
+def test_production_accepts_a_random_secret_key(make_key):
+    key = make_key(32)
     app = create_app("production", **{**PRODUCTION_OVERRIDES, "SECRET_KEY": key})
     assert app.config["SECRET_KEY"] == key
 
@@ -130,6 +139,28 @@ def test_production_refuses_debug():
 def test_production_refuses_debug_from_environment(monkeypatch, value):
     monkeypatch.setenv("FLASK_DEBUG", value)
     with pytest.raises(RuntimeError, match="DEBUG"):
+        create_app("production", **PRODUCTION_OVERRIDES)
+
+
+@pytest.mark.parametrize("key", ["TESTING", "PROPAGATE_EXCEPTIONS"])
+def test_production_refuses_what_turns_error_handling_off(monkeypatch, key):
+    """Either sends unhandled errors past the app's handler: no page, no log."""
+    with pytest.raises(RuntimeError, match=f"^{key} is on: unhandled errors"):
+        create_app("production", **PRODUCTION_OVERRIDES, **{key: True})
+    monkeypatch.setenv(f"FLASK_{key}", "true")
+    variable = f"set by the environment variable FLASK_{key}"
+    with pytest.raises(RuntimeError, match=variable):
+        create_app("production", **PRODUCTION_OVERRIDES)
+
+
+def test_a_refusal_caused_by_dotenv_names_it(monkeypatch, tmp_path):
+    """A checkout with a developer's .env, run in production: flask commands load
+    .env into the environment, as this test does by hand."""
+    (tmp_path / ".env").write_text("FLASK_DEBUG=1\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    named = re.escape(f"set by FLASK_DEBUG in {tmp_path / '.env'}")
+    with pytest.raises(RuntimeError, match=named):
         create_app("production", **PRODUCTION_OVERRIDES)
 
 

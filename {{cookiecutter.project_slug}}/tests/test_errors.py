@@ -1,10 +1,12 @@
 import json
 
 import pytest
-from flask import abort, request
+from flask import abort, request, send_file
 from sqlalchemy import String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.exceptions import Conflict
+from werkzeug.test import EnvironBuilder
+from werkzeug.wsgi import FileWrapper
 
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.extensions import db
@@ -133,6 +135,26 @@ def test_malformed_json_is_a_400_problem(client):
     assert "JSON" in problem["detail"] or "browser" in problem["detail"]
 
 
+@pytest.mark.parametrize(
+    ("headers", "mimetype"), [(HTML, "text/html"), (JSON, "application/problem+json")]
+)
+def test_a_body_over_the_size_limit_is_a_413(client, headers, mimetype):
+    too_large = b"x" * (16 * 1024 * 1024 + 1)
+    response = client.post(
+        "/_test/echo", data=too_large, content_type="application/json", headers=headers
+    )
+    assert response.status_code == 413
+    assert response.mimetype == mimetype
+
+
+@pytest.mark.parametrize("path", [MISSING, "/_test/boom", "/_test/unavailable"])
+@pytest.mark.parametrize("headers", [HTML, JSON])
+def test_error_responses_are_neither_cached_nor_sniffed(client, path, headers):
+    response = client.get(path, headers=headers)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_malformed_json_400_page(client):
     response = client.post(
         "/_test/echo", data="{not json", content_type="application/json", headers=HTML
@@ -206,6 +228,67 @@ def test_unhandled_exception_is_logged_once_with_traceback(app, client, capsys):
     assert err.count("RuntimeError: connect failed") == 1
 
 
+def test_an_error_while_streaming_is_logged_with_its_request(app, capsys):
+    """The status and headers are sent already: the server cuts the body short."""
+
+    @app.route("/_test/stream")
+    def stream():
+        def parts():
+            yield "the first part\n"
+            raise RuntimeError("the stream broke")
+
+        return parts()
+
+    response = app.test_client().get("/_test/stream", headers={"X-Request-ID": "s-1"})
+    assert response.status_code == 200
+    with pytest.raises(RuntimeError, match="the stream broke"):
+        response.get_data()
+    logged(app)
+    err = readable(capsys.readouterr().err)
+    (line,) = [line for line in err.splitlines() if "while streaming" in line]
+    assert f"ERROR {app.name} [s-1 " in line
+    assert "Exception while streaming /_test/stream [GET]" in line
+    assert err.count("RuntimeError: the stream broke") == 1
+
+
+def test_a_stream_the_client_leaves_is_closed(app):
+    """The server closes the body when the client goes away: the view's generator
+    ends there, and runs its `finally`."""
+    closed = []
+
+    @app.route("/_test/long")
+    def long():
+        def parts():
+            try:
+                for number in range(1000):
+                    yield f"part {number}\n"
+            finally:
+                closed.append(True)
+
+        return parts()
+
+    response = app.test_client().get("/_test/long")
+    parts = iter(response.response)
+    assert next(parts) == b"part 0\n"
+    response.close()
+    assert closed == [True]
+
+
+def test_a_file_the_server_sends_itself_is_left_to_it(app, tmp_path):
+    """The server's wsgi.file_wrapper (gunicorn's sends with os.sendfile)."""
+    (tmp_path / "file.txt").write_text("sent by the server")
+
+    @app.route("/_test/file")
+    def file():
+        return send_file(tmp_path / "file.txt")
+
+    environ = EnvironBuilder("/_test/file").get_environ()
+    environ["wsgi.file_wrapper"] = FileWrapper
+    body = app.wsgi_app(environ, lambda status, headers, exc_info=None: None)
+    assert isinstance(body, FileWrapper)
+    body.close()
+
+
 def test_404_is_not_logged_as_an_error(client, log_records):
     client.get(MISSING)
     assert not [r for r in log_records if r.levelno >= 40]
@@ -239,6 +322,7 @@ def test_broken_error_page_falls_back_to_plain_text(app, client, log_records):
     assert response.mimetype == "text/plain"
     request_id = response.headers["X-Request-ID"]
     assert body(response) == f"404 Not Found\nRequest ID: {request_id}\n"
+    assert response.headers["Cache-Control"] == "no-store"
     assert any("Rendering the 404" in r.getMessage() for r in log_records)
 
 

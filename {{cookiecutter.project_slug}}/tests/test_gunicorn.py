@@ -75,6 +75,12 @@ def test_gunicorns_own_lines_have_the_apps_format(capsys):
 {%- endif %}
 
 
+def test_no_control_socket_unless_turned_on():
+    """gunicorn 25.1 and newer would open one under $HOME or $XDG_RUNTIME_DIR; the
+    template's drills check that none appears under real gunicorn."""
+    assert gunicorn_settings()["control_socket_disable"] is True
+
+
 def test_access_lines_can_be_turned_off(capsys):
     """accesslog = None, as the README says, silences them; "-" is the default."""
     settings = gunicorn_settings()

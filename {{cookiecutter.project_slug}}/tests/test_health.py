@@ -21,6 +21,7 @@ def assert_not_ready(response, detail):
     assert problem["detail"] == detail
     assert problem["request_id"] == response.headers["X-Request-ID"]
     assert "hunter2" not in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_livez_answers_without_touching_anything(client):

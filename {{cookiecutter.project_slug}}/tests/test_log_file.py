@@ -5,6 +5,7 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 
 import pytest
 from flask import request
@@ -43,12 +44,17 @@ def test_one_error_is_one_traceback_after_two_create_app_calls(tmp_path):
     assert response.headers["X-Request-ID"] in text
 
 
-def test_relative_path_lands_in_the_instance_folder(instance_folder):
+def test_relative_path_lands_in_the_instance_folder(instance_folder, capsys):
     app = create_app("production", **{**PRODUCTION_OVERRIDES, "LOG_FILE": "logs/x.log"})
-    app.logger.warning("written in the instance folder")
+    app.logger.warning("written in the instance folder, café 東京")
     close_handlers(app)
-    text = (instance_folder / "logs" / "x.log").read_text()
-    assert "written in the instance folder" in text
+    path = instance_folder / "logs" / "x.log"
+    text = path.read_text(encoding="utf-8")  # whatever the machine's own encoding
+    assert "written in the instance folder, café 東京" in readable(text)
+    err = readable(capsys.readouterr().err)
+    (line,) = [line for line in err.splitlines() if "started in production" in line]
+    where = f"logging to console (stderr), file ({path})"
+    assert f"] {app.name} started in production; {where}" in line
 
 
 def test_default_production_log_file_is_under_the_instance_folder():
@@ -135,6 +141,7 @@ def test_read_only_folder_is_found_at_startup(read_only_folder):
 def test_a_file_that_cannot_be_written_is_told_once_then_counted(tmp_path, capsys):
     log_dir = tmp_path / "logs"
     app = file_app(log_dir / "app.log")
+    started = time.monotonic()
     with app.app_context():
         app.logger.warning("written")
         logged(app)
@@ -149,12 +156,20 @@ def test_a_file_that_cannot_be_written_is_told_once_then_counted(tmp_path, capsy
     assert "Logging error" not in err
     log_dir.mkdir()  # it works again: said so, with what was lost meanwhile
     app.logger.warning("written again")
+    app.logger.warning("and again")
     logged(app)
     err = readable(capsys.readouterr().err)
-    assert re.search(
-        r"app\.log works again after [\d.]+ s; 50 more records were lost", err
+    (line,) = [line for line in err.splitlines() if "works again" in line]
+    assert line.startswith(("INFO {{ cookiecutter.package_name }}.log [", "20"))
+    seconds = re.search(
+        r"app\.log works again after ([\d.]+) s; 50 more records were lost", line
     )
+    assert float(seconds[1]) < time.monotonic() - started + 0.1  # rounded to 0.1 s
+    # A record cut short by the failure is never glued to the next one.
+    assert (log_dir / "app.log").read_text().startswith("\n")
     assert "written again" in (log_dir / "app.log").read_text()
+    close_handlers(app)  # nothing was lost since it works again: nothing to tell
+    assert "could not be written" not in capsys.readouterr().err
 
 
 def test_hostile_path_stays_on_one_line(tmp_path):
@@ -178,7 +193,10 @@ def test_check_logging_reports_the_file(tmp_path):
     result = app.test_cli_runner().invoke(args=["check-logging"])
     close_handlers(app)
     assert "file: ok" in result.output.splitlines()
-    assert "flask check-logging" in log_file.read_text()
+    text = log_file.read_text()
+    assert "flask check-logging" in text
+    assert f"WARNING {app.name} [" in readable(text)
+    assert "check.py" in text  # where the test record comes from
 {%- if cookiecutter.file_rotation == "size" %}
 
 
@@ -207,9 +225,11 @@ def rotated_text(directory):
 def test_file_rotates_on_schedule(tmp_path):
     """The schedule is LOG_FILE_WHEN's; what happens when it comes is doRollover()."""
     log_file = tmp_path / "app.log"
-    app = file_app(log_file, LOG_FILE_WHEN="H", LOG_FILE_BACKUP_COUNT=5)
+    app = file_app(log_file, LOG_FILE_WHEN="midnight", LOG_FILE_BACKUP_COUNT=5)
     handler = handler_named(app, "file")
-    assert (handler.when, handler.interval, handler.backupCount) == ("H", 3600, 5)
+    assert (handler.when, handler.interval, handler.backupCount) == (
+        "MIDNIGHT", 24 * 3600, 5
+    )  # fmt: skip
     with app.app_context():
         app.logger.info("before the rotation")
         logged(app)

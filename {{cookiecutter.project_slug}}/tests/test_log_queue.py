@@ -3,16 +3,19 @@ record lost in silence, a thread of its own in every process."""
 
 import logging
 import os
+import re
 import subprocess
 import sys
 import threading
 import uuid
 
 import pytest
+from flask.logging import default_handler
 
-from {{ cookiecutter.package_name }}.log import records
+from {{ cookiecutter.package_name }} import create_app, log
+from {{ cookiecutter.package_name }}.log import exit_wait, records
 from {{ cookiecutter.package_name }}.log.queue import LogQueueHandler
-from {{ cookiecutter.package_name }}.log.report import ReportsFailures
+from {{ cookiecutter.package_name }}.log.report import HandlerUnavailable, ReportsFailures
 
 from .conftest import PROJECT_ROOT, ListHandler, handled_records, logged, readable
 
@@ -28,6 +31,11 @@ class HeldHandler(ReportsFailures):
         self.waiting = threading.Event()
         self.interrupted = False
         self.records = []
+
+    def hold(self):
+        """Hold the next record again."""
+        self.open.clear()
+        self.waiting.clear()
 
     def emit(self, record):
         self.waiting.set()
@@ -67,11 +75,35 @@ def test_the_logging_call_never_waits_for_a_handler(logger):
     queue = queue_for(logger, held, kept)
     logger.warning("first")
     assert held.waiting.wait(5)  # the thread is in the held handler...
-    logger.warning("second")  # ...and the caller goes on
+    for number in range(50):
+        logger.warning("then %d", number)  # ...and the caller goes on
     assert kept.records == []
     held.open.set()
+    queue.flush()  # what logging.shutdown() does first: wait until all is handled
+    assert len(kept.records) == 51
+    assert [r.getMessage() for r in kept.records[:2]] == ["first", "then 0"]
+
+
+def test_without_a_thread_records_are_handled_where_they_are_logged(logger):
+    class ThreadOf(logging.Handler):
+        def emit(self, record):
+            threads.append(threading.get_ident())
+
+    threads = []
+    queue_for(logger, ThreadOf(), max_bytes=0)
+    logger.warning("here")
+    assert threads == [threading.get_ident()]
+
+
+def test_each_handler_gets_what_its_level_lets_through(logger):
+    errors, kept = ListHandler(), ListHandler()
+    errors.setLevel(logging.ERROR)
+    queue = queue_for(logger, errors, kept)
+    logger.warning("a warning")
     assert queue.wait(5)
-    assert [r.getMessage() for r in kept.records] == ["first", "second"]
+    assert (errors.records, [r.getMessage() for r in kept.records]) == (
+        [], ["a warning"]
+    )  # fmt: skip
 
 
 def test_a_record_is_prepared_once_for_every_handler(app, monkeypatch, capsys):
@@ -95,19 +127,42 @@ def test_a_record_is_prepared_once_for_every_handler(app, monkeypatch, capsys):
     assert kept[0].exc_text == "formatted 1"
 
 
+FULL = re.compile(
+    r"\): the log queue is full: records are dropped and counted( \[in -:0\])?$", re.M
+)
+
+
 def test_the_queue_is_bounded_in_bytes_and_counts_what_it_drops(logger, capsys):
+    """Each record counts its message, its traceback and 512 bytes: 1,500 here, so
+    three fit, the one in the thread's hands included."""
     held, kept = HeldHandler(), ListHandler()
-    queue = queue_for(logger, held, kept, max_bytes=10_000)
-    for number in range(20):
-        logger.warning("%02d %s", number, "x" * 1000)  # 1.5 KB each, as counted
-    err = readable(capsys.readouterr().err)
-    assert err.count("the log queue is full") == 1
+    queue = queue_for(logger, held, kept, max_bytes=4500)
+    big = ValueError("y" * 973)  # "ValueError: yyy...": 985 characters
+    for number in range(5):
+        logger.warning("1-%d", number, exc_info=(ValueError, big, None))
+        assert held.waiting.wait(5)  # the first is in the thread's hands
+        full = len(FULL.findall(readable(capsys.readouterr().err)))
+        assert full == (1 if number == 3 else 0)  # told at the first drop only
     held.open.set()
     assert queue.wait(5)
-    err = readable(capsys.readouterr().err)
-    dropped = int(err.split(" records were dropped")[0].rsplit(" ", 1)[-1])
-    assert len(kept.records) + dropped == 20
-    assert 5 <= len(kept.records) <= 7
+    assert "2 records were dropped: the log queue was full" in readable(
+        capsys.readouterr().err
+    )
+    # Handled records leave room; drops are told at most once a minute.
+    held.hold()
+    for number in range(4):
+        logger.warning("2-%d %s", number, "x" * 984)
+        assert held.waiting.wait(5)
+    held.open.set()
+    assert queue.wait(5)
+    assert "were dropped" not in readable(capsys.readouterr().err)
+    assert [r.getMessage()[:3] for r in kept.records] == [
+        "1-0", "1-1", "1-2", "2-0", "2-1", "2-2",
+    ]  # fmt: skip
+    queue.close()  # at exit: what was dropped since the last report
+    assert "1 records were dropped: the log queue was full" in readable(
+        capsys.readouterr().err
+    )
 
 
 def test_the_exit_reports_what_is_queued_and_ends_what_is_in_flight(logger, capsys):
@@ -117,12 +172,18 @@ def test_the_exit_reports_what_is_queued_and_ends_what_is_in_flight(logger, caps
     assert held.waiting.wait(5)
     logger.error("queued \x1b[2J")
     logger.info("queued, not an error")
+    logger.error("queued too")
     queue.flush()  # the first half of logging.shutdown(): the wait...
     queue.close()  # ...and the second: what is left is told
+    assert queue.wait(0)  # nothing is left in the books
     err = readable(capsys.readouterr().err)
-    assert "2 log records were still queued after the exit wait (0.05 s); " \
-        "the 1 errors follow" in err  # fmt: skip
-    assert "queued \\x1b[2J" in err
+    assert "3 log records were still queued after the exit wait (0.05 s); " \
+        "the 2 errors follow" in err  # fmt: skip
+    errors = [line for line in err.splitlines() if "queued" in line][1:]
+    assert len(errors) == 2  # a line each
+    assert all(re.match(r"(\d{4}-\d\d-\d\d \S+ )?ERROR ", line) for line in errors)
+    assert "queued \\x1b[2J" in errors[0]
+    assert "queued too" in errors[1]
     assert "queued, not an error" not in err
     # The record in flight was interrupted: its handler told of it, once.
     assert "1 records could not be written to the held handler (ConnectionError" in err
@@ -151,6 +212,30 @@ def test_a_forked_child_has_a_thread_and_a_queue_of_its_own(logger, tmp_path):
         "parent, after the fork",
         "parent, before the fork",
     ]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded")
+def test_a_fork_waits_for_the_record_in_hand(logger):
+    """A child gets a copy of the handlers as the thread left them between two
+    records, and a queue of its own, empty."""
+    held = HeldHandler()
+    queue = queue_for(logger, held)
+    logger.warning("in hand")
+    assert held.waiting.wait(5)
+    logger.warning("queued")
+    forking = threading.Event()
+    # Called before queue.py's own preparation (the last registered runs first): it
+    # lets the held record through while the fork waits for it.
+    os.register_at_fork(before=forking.set)
+    threading.Thread(target=lambda: forking.wait(10) and held.open.set()).start()
+    pid = os.fork()
+    if pid == 0:  # the record in hand was handled; what was queued is the parent's
+        handled = [r.getMessage() for r in held.records]
+        os._exit(0 if handled[:1] == ["in hand"] and queue.wait(0) else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert queue.wait(5)
 
 
 AT_EXIT = """
@@ -190,3 +275,35 @@ def test_a_handler_that_breaks_does_not_end_the_thread(logger, capsys):
     assert [r.getMessage() for r in kept.records] == ["one", "two"]
     err = readable(capsys.readouterr().err)
     assert err.count("broken lost a record (RuntimeError: a broken filter)") == 2
+
+
+def test_a_new_setup_ends_the_thread_of_the_old_one():
+    first = create_app("testing", LOG_QUEUE_BYTES=1 << 20)
+    first.logger.warning("starts the thread")
+    listener = first.extensions["logging"].queue.listener
+    create_app("testing", LOG_QUEUE_BYTES=1 << 21)  # other settings: a new setup
+    listener._thread.join(5)  # the stdlib listener's thread: no public name for it
+    assert not listener._thread.is_alive()
+
+
+def test_a_handler_that_cannot_start_leaves_the_others(monkeypatch, capsys):
+    def unavailable(app):
+        raise HandlerUnavailable("not here")
+
+    builders = {"first": unavailable, **log.HANDLER_BUILDERS}
+    monkeypatch.setattr(log, "HANDLER_BUILDERS", builders)
+    app = create_app("testing", LOG_QUEUE_BYTES=12345)  # a setup of its own
+    assert "first logging is off: not here" in readable(capsys.readouterr().err)
+    assert list(app.extensions["logging"].handlers)[0] == "console"
+
+
+def test_flasks_default_handler_is_taken_off(app):
+    """Flask gives the app's logger its handler where no other listens (outside
+    pytest): every line would be written twice."""
+    app.logger.addHandler(default_handler)
+    create_app("testing")
+    assert default_handler not in app.logger.handlers
+
+
+def test_the_exit_waits_five_seconds_without_a_network_handler(app):
+    assert exit_wait(app.config) == 5.0

@@ -1,8 +1,10 @@
 """What every record carries to the handlers, and the text of its traceback."""
 
+import json
 import logging
 import re
 import sys
+import threading
 import time
 import traceback
 import tracemalloc
@@ -16,6 +18,7 @@ from {{ cookiecutter.package_name }}.log.formatters import TextFormatter
 from {{ cookiecutter.package_name }}.log.records import CONTEXT_FIELDS, prepare
 from {{ cookiecutter.package_name }}.log.tracebacks import (
     MAX_CHAIN,
+    MAX_GROUP,
     MAX_MESSAGE,
     MAX_TEXT,
     format_exception,
@@ -24,8 +27,10 @@ from {{ cookiecutter.package_name }}.log.tracebacks import (
 from .conftest import logged, readable
 
 
-def make_record(msg="hello", args=None, exc_info=None):
-    return logging.LogRecord("test", logging.ERROR, __file__, 10, msg, args, exc_info)
+def make_record(msg="hello", args=None, exc_info=None, func=None):
+    return logging.LogRecord(
+        "test", logging.ERROR, __file__, 10, msg, args, exc_info, func
+    )
 
 
 def caught(function):
@@ -38,9 +43,16 @@ def caught(function):
 
 def test_outside_a_request_the_fields_read_dashes(app):
     with app.app_context():
-        prepared = prepare(make_record())
+        prepared = prepare(make_record(func="caller"))
     assert [getattr(prepared, field) for field in CONTEXT_FIELDS] == ["-"] * 5
     assert (prepared.source_file, prepared.source_line) == (__file__, 10)
+    assert prepared.source_function == "caller"
+
+
+def test_an_unprepared_record_reads_dashes_in_a_text_line():
+    """gunicorn's own lines are never prepared: a text line shows dashes."""
+    line = TextFormatter().format(make_record("from the server"))
+    assert "[- - - -] from the server [in -:0]" in line
 
 
 def test_inside_a_request_the_fields_are_its_own_and_escaped(app):
@@ -56,6 +68,8 @@ def test_inside_a_request_the_fields_are_its_own_and_escaped(app):
     assert prepared.path == "/orders/7\\r\\nINFO forged\\x1b"
     assert prepared.remote_addr == "203.0.113.9"
     assert prepared.user == "alice\\u202e"
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": ""}):
+        assert prepare(make_record()).remote_addr == "-"  # a Unix socket's peer
 
 
 def test_a_value_given_in_extra_is_kept(app):
@@ -66,12 +80,40 @@ def test_a_value_given_in_extra_is_kept(app):
     assert (prepared.request_id, prepared.path) == ("from-extra", "/orders/7")
 
 
+def test_a_stack_keeps_its_lines_and_is_escaped():
+    stack = 'Stack (most recent call last):\n  File "<in\x1b[2J>", line 1, in f\n'
+    record = make_record()
+    record.stack_info = stack
+    assert prepare(record).stack_info == stack.replace("\x1b", "\\x1b")
+
+
+def test_an_exception_never_raised_names_the_logging_call():
+    made = ValueError("made, not raised")
+    prepared = prepare(make_record(exc_info=(ValueError, made, None)))
+    assert prepared.exc_text == "ValueError: made, not raised"
+    assert prepared.error_place == f"ValueError at {__file__}:10"
+
+
+@pytest.mark.parametrize(
+    ("message", "summary"),
+    [
+        ("", "ValueError"),
+        ("x" * 148, "ValueError: " + "x" * 148),  # 160 characters: kept whole
+        ("x" * 149, "ValueError: " + "x" * 145 + "..."),  # 161: cut to 160
+    ],
+)
+def test_the_error_summary_is_one_short_line(message, summary):
+    exc = ValueError(message)
+    prepared = prepare(make_record(exc_info=(ValueError, exc, None)))
+    assert prepared.error_summary == summary
+
+
 def raise_here():
     raise KeyError("missing")
 
 
 def test_the_copy_names_the_raise_and_the_record_stays_as_it_was():
-    """Sentry, caplog and any other handler see the logging call's own fields."""
+    """caplog, and every other library's handler, see the logging call's fields."""
     try:
         raise_here()
     except KeyError:
@@ -93,7 +135,7 @@ def test_the_copy_names_the_raise_and_the_record_stays_as_it_was():
 
 
 def test_the_error_place_is_the_innermost_line_of_the_project(monkeypatch):
-    """The mail throttle's key: a library line shared by many errors, such as the
+    """The throttle's key: a library line shared by many errors, such as the
     json module's, must not make them one error."""
     import json
 
@@ -132,7 +174,27 @@ def test_a_text_line_is_one_line_whatever_the_message():
     assert "hi\\n2026-01-01 ERROR forged\\u202e\\ud800" in line
 
 
+def test_secrets_in_a_message_or_an_error_are_filtered():
+    """scrub.py's rule, in what every handler gets."""
+
+    def connect():
+        url = "postgresql://app:hunter2@db/orders"
+        raise ConnectionError(f"cannot reach {url}; api_key=hunter3")
+
+    exc = caught(connect)
+    exc_info = (type(exc), exc, exc.__traceback__)
+    prepared = prepare(make_record("retrying with token=hunter4", exc_info=exc_info))
+    assert prepared.msg == "retrying with token=[Filtered]"
+    assert prepared.error_summary == (
+        "ConnectionError: cannot reach postgresql://app:[Filtered]@db/orders; "
+        "api_key=[Filtered]"
+    )
+    assert "hunter" not in prepared.exc_text
+    assert "api_key=[Filtered]" in prepared.exc_text  # the line that raised
+
+
 def test_a_huge_message_is_cut_and_says_so():
+    assert prepare(make_record("x" * MAX_MESSAGE)).msg == "x" * MAX_MESSAGE
     record = prepare(make_record("x" * (MAX_MESSAGE + 5000)))
     assert (
         record.msg
@@ -219,6 +281,18 @@ def raise_with_note():
     raise exc
 
 
+class MainError(Exception):
+    """Python names a class of a script's own without its module."""
+
+
+MainError.__module__ = "__main__"
+
+
+class UnprintableError(Exception):
+    def __str__(self):
+        raise RuntimeError("no text")
+
+
 CASES = {
     "plain": lambda: deep(5),
     "raised from": raise_from,
@@ -226,6 +300,11 @@ CASES = {
     "context suppressed": raise_suppressed,
     "with a note": raise_with_note,
     "empty message": lambda: (_ for _ in ()).throw(ValueError()),
+    "message ending in spaces": lambda: deep_raise("padded  "),
+    "message ending in X": lambda: deep_raise("no such column X"),
+    "a library's exception": lambda: json.loads("{"),
+    "a script's exception": lambda: (_ for _ in ()).throw(MainError("in main")),
+    "unprintable message": lambda: (_ for _ in ()).throw(UnprintableError()),
     "recursion": lambda: deep(5000),
 }
 
@@ -246,6 +325,56 @@ def test_an_exception_never_raised_has_no_frames():
     assert format_exception(ValueError("made, not raised")) == (
         "ValueError: made, not raised"
     )
+
+
+def test_the_frames_are_bounded_and_the_cut_counted():
+    # caught(), the lambda and deep(n) ... deep(0): n + 3 frames.
+    lines = format_exception(caught(lambda: deep(97))).splitlines()
+    assert lines[1].startswith("  File ")  # all 100, nothing cut
+    lines = format_exception(caught(lambda: deep(98))).splitlines()
+    assert lines[1] == "  [... 1 frames left out ...]"
+
+
+def with_notes(length):
+    """A ValueError whose text is length characters long, with three notes."""
+    exc = ValueError("a")
+    for size in (8000, 8000, length - 16016):
+        exc.add_note("n" * size)
+    return exc
+
+
+def test_a_text_at_the_limit_is_whole_and_one_over_is_cut_in_the_middle():
+    text = format_exception(with_notes(MAX_TEXT))
+    assert len(text) == MAX_TEXT
+    assert "characters cut" not in text
+    whole = "ValueError: a\n" + "\n".join(with_notes(MAX_TEXT + 1).__notes__)
+    half = MAX_TEXT // 2
+    cut = whole[:half] + "\n[... 1 characters cut ...]\n" + whole[-half:]
+    assert format_exception(with_notes(MAX_TEXT + 1)) == cut
+
+
+def test_a_cycle_of_causes_is_shown_once():
+    first, second = ValueError("first"), KeyError("second")
+    first.__cause__, second.__cause__ = second, first
+    texts = []
+    # On a thread: a walk that never ends fails the test, and pytest then exits.
+    walk = threading.Thread(target=lambda: texts.append(format_exception(first)))
+    walk.daemon = True
+    walk.start()
+    walk.join(10)
+    (text,) = texts
+    assert text.count("ValueError: first") == text.count("KeyError: 'second'") == 1
+
+
+def test_a_cycle_of_causes_reads_as_pythons():
+    first, second = ValueError("first"), KeyError("second")
+    first.__cause__, second.__cause__ = second, first
+    assert format_exception(first) == python_without_markers(first)
+
+
+def test_a_syntax_error_without_a_place_reads_as_pythons():
+    exc = SyntaxError("bad input")
+    assert format_exception(exc) == python_without_markers(exc)
 
 
 def test_a_message_with_line_breaks_and_controls_stays_on_its_line():
@@ -273,14 +402,62 @@ def test_exception_group_members_are_shown_and_escaped():
     assert all(line.isprintable() for line in text.splitlines())
 
 
+def test_each_member_of_a_group_is_indented_under_its_number():
+    second = ValueError("two ")
+    second.__cause__ = KeyError("inner")
+    group = ExceptionGroup("several", [ValueError("one X"), second])
+    assert format_exception(group) == (
+        "ExceptionGroup: several (2 sub-exceptions)\n"
+        "+---- 1 of 2 ----\n"
+        "| ValueError: one X\n"
+        "+---- 2 of 2 ----\n"
+        "| KeyError: 'inner'\n"
+        "| \n"
+        "| The above exception was the direct cause of the following exception:\n"
+        "| \n"
+        "| ValueError: two "
+    )
+
+
+def test_a_group_shows_at_most_max_group_members():
+    group = ExceptionGroup("many", [ValueError(n) for n in range(MAX_GROUP)])
+    assert "left out" not in format_exception(group)
+    group = ExceptionGroup("many", [ValueError(n) for n in range(MAX_GROUP + 1)])
+    text = format_exception(group)
+    assert f"+---- {MAX_GROUP} of {MAX_GROUP + 1} ----" in text
+    assert f"of {MAX_GROUP + 1} ----\n| ValueError: {MAX_GROUP}" not in text
+    assert text.endswith("\n[... 1 more left out ...]")
+
+
+def test_groups_nested_deeper_than_max_group_are_left_out():
+    group = ValueError("the innermost")
+    for level in range(MAX_GROUP + 5):
+        group = ExceptionGroup(f"level {level}", [group])
+    text = format_exception(group)
+    assert text.count("ExceptionGroup: level") == MAX_GROUP + 1
+    assert text.endswith("| [...]")
+    assert "the innermost" not in text
+
+
 def test_a_syntax_errors_source_line_is_escaped():
     def compile_hostile():
         compile("x = '\x1b[2J\u202e\n", "<request>", "exec")
 
-    text = format_exception(caught(compile_hostile))
+    exc = caught(compile_hostile)
+    text = format_exception(exc)
     assert all(line.isprintable() for line in text.splitlines())
-    assert "x = '\\x1b[2J\\u202e" in text
-    assert text.splitlines()[-1].startswith("SyntaxError: ")
+    assert text.splitlines()[-3:] == [
+        '  File "<request>", line 1',
+        "    x = '\\x1b[2J\\u202e",  # the source line, not only the frame's
+        f"SyntaxError: {exc.msg}",
+    ]
+
+
+def test_a_file_name_in_a_frame_is_escaped():
+    hostile = compile("raise ValueError('boom')", "<req\x1b[2J>", "exec")
+    text = format_exception(caught(lambda: exec(hostile)))  # noqa: S102 (our own)
+    assert 'File "<req\\x1b[2J>", line 1' in text
+    assert all(line.isprintable() for line in text.splitlines())
 
 
 def test_a_long_chain_is_formatted_in_linear_time_and_bounded():

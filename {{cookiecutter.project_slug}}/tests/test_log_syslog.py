@@ -4,6 +4,8 @@ import logging
 import os
 import re
 import socket
+import struct
+import sys
 import tempfile
 
 import pytest
@@ -85,6 +87,8 @@ def test_udp_message_follows_rfc_5424(udp_listener):
     assert message["procid"] == str(os.getpid())
     request_id = response.headers["X-Request-ID"]
     assert message["data"] == f'[request@32473 id="{request_id}"]'
+    # The message is a line in the project's format.
+    assert f"ERROR {app.name} [{request_id} " in readable(message["msg"])
     assert "Exception on /boom [GET]" in readable(message["msg"])
     assert "syslog test failure" in readable(message["msg"])
 
@@ -100,6 +104,14 @@ def test_each_level_has_its_severity(udp_listener, level, severity):
     message = RFC5424.fullmatch(udp_listener.recv(65536).decode())
     assert message["pri"] == str(19 * 8 + severity)  # local3 is facility 19
     assert message["data"] == "-"  # no request, no structured data
+
+
+def test_an_id_given_in_extra_is_escaped_as_rfc_5424_asks(udp_listener):
+    app = syslog_app(address_of(udp_listener))
+    with app.app_context():
+        app.logger.warning("given", extra={"request_id": 'X"]\\'})
+    message = RFC5424.fullmatch(udp_listener.recv(65536).decode())
+    assert message["data"] == '[request@32473 id="X\\"\\]\\\\"]'
 
 
 def test_tcp_keeps_a_traceback_in_one_frame(tcp_listener):
@@ -125,6 +137,7 @@ def test_the_local_socket_gets_the_short_form(socket_path, kind):
         if kind == socket.SOCK_STREAM:
             collector.listen()
         app = syslog_app(socket_path)
+        assert app.extensions["logging"].destinations["syslog"] == socket_path
         log(app, logging.WARNING, "to the local daemon")
         if kind == socket.SOCK_STREAM:
             conn, _ = collector.accept()
@@ -136,6 +149,25 @@ def test_the_local_socket_gets_the_short_form(socket_path, kind):
     assert data.startswith(f"<12>{app.name}[{os.getpid()}]: ".encode())
     assert data.endswith(b"\0")  # the local daemon's delimiter
     assert b"to the local daemon" in data
+
+
+def test_a_local_socket_nobody_listens_on_is_told(socket_path):
+    app = syslog_app(socket_path)
+    result = app.test_cli_runner().invoke(args=["check-logging"])
+    assert f"syslog: FAILED: ConnectionError: cannot connect to {socket_path}" in (
+        result.output
+    )
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Linux drops a connection over")
+def test_a_collector_that_accepts_no_connection_is_given_up(capsys):
+    """A full backlog: the connection is never answered, until the timeout."""
+    with socket.create_server(("127.0.0.1", 0), backlog=0) as listener:
+        waiting = socket.create_connection(listener.getsockname())  # fills it
+        with waiting:
+            app = syslog_app(address_of(listener), SYSLOG_SOCKTYPE="tcp")
+            result = app.test_cli_runner().invoke(args=["check-logging"])
+    assert "syslog: FAILED: TimeoutError" in result.output
 
 
 def test_a_request_never_waits_for_a_collector_that_does_not_read(capsys):
@@ -177,13 +209,15 @@ def test_a_collector_that_comes_up_late_is_used(capsys):
             (frame,) = read_frames(conn, 1)
     assert "logged once it is up" in frame
     logged(app)
+    # Nothing was lost while it was down: the first record was told at once.
     assert re.search(
-        r"127\.0\.0\.1:\d+ works again after [\d.]+ s",
+        r"127\.0\.0\.1:\d+ works again after [\d.]+ s( \[in -:0\])?$",
         readable(capsys.readouterr().err),
+        re.M,
     )
 
 
-def test_after_a_failure_the_handler_rests_and_counts(capsys):
+def test_after_a_failure_the_handler_rests_and_counts(capsys, monkeypatch):
     """A hung collector would hold the logging thread for a timeout every record:
     after a failure, records are counted, not tried, for a while (in production a
     second, then two, four, up to a minute)."""
@@ -191,12 +225,24 @@ def test_after_a_failure_the_handler_rests_and_counts(capsys):
         app = syslog_app(address_of(listener), SYSLOG_SOCKTYPE="tcp")
         handler = handler_named(app, "syslog")
         handler.rest = 60.0  # longer than the test, however slow the machine
+        tried = []
+        emit = handler.emit
+        monkeypatch.setattr(handler, "emit", lambda r: tried.append(r) or emit(r))
         listener.close()  # refused from now on
         for number in range(5):
             log(app, logging.WARNING, f"record {number}")
         logged(app)
-    assert handler.failed == 4  # the first was tried, reported and rested on
+    assert len(tried) == 1  # the first was tried, reported and rested on...
+    assert handler.failed == 4  # ...and the others counted
     assert handler.resting_until > handler.down_since
+    rests = []
+    handler.rest_for = 1.0  # as after a first failure in production
+    for _ in range(7):
+        handler.resting_until = 0.0  # the rest is over
+        log(app, logging.WARNING, "tried again")
+        logged(app)
+        rests.append(handler.rest_for)
+    assert rests == [2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0]  # twice as long, to 60 s
 
 
 def test_a_collector_restart_loses_no_record_unreported(tcp_listener):
@@ -218,6 +264,38 @@ def test_a_collector_restart_loses_no_record_unreported(tcp_listener):
             conn.settimeout(5)
             (frame,) = read_frames(conn, 1)
     assert "after the restart" in frame  # not written into the closed connection
+
+
+def test_a_collector_that_resets_the_connection_gets_a_new_one(tcp_listener):
+    app = syslog_app(address_of(tcp_listener), SYSLOG_SOCKTYPE="tcp")
+    log(app, logging.WARNING, "before the reset")
+    conn, _ = tcp_listener.accept()
+    conn.settimeout(5)
+    assert "before the reset" in read_frames(conn, 1)[0]
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.close()  # a reset (RST), not a goodbye
+    log(app, logging.WARNING, "after the reset")
+    conn, _ = tcp_listener.accept()
+    with conn:
+        conn.settimeout(5)
+        assert "after the reset" in read_frames(conn, 1)[0]
+
+
+def test_the_exit_ends_a_send_whatever_the_connection(udp_listener, tcp_listener):
+    unused = handler_named(syslog_app(address_of(udp_listener)), "syslog")
+    unused.interrupt()  # never connected: nothing to end
+    app = syslog_app(address_of(udp_listener))
+    log(app, logging.WARNING, "by datagram")
+    udp_listener.recv(65536)
+    handler_named(app, "syslog").interrupt()  # a datagram socket has no connection
+    app = syslog_app(address_of(tcp_listener), SYSLOG_SOCKTYPE="tcp")
+    log(app, logging.WARNING, "over a connection")
+    conn, _ = tcp_listener.accept()
+    with conn:
+        conn.settimeout(5)
+        read_frames(conn, 1)
+        handler_named(app, "syslog").interrupt()
+        assert conn.recv(1) == b""  # the connection is shut down
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
@@ -268,13 +346,33 @@ def test_bad_socket_type_warns_and_check_logging_fails(capsys):
     assert result.exit_code == 1
 
 
+def test_bad_facility_warns_with_the_names_it_takes(capsys):
+    app = syslog_app("127.0.0.1:514", SYSLOG_FACILITY="kitchen")
+    assert handler_named(app, "syslog") is None
+    assert (
+        "syslog logging is off: SYSLOG_FACILITY must be one of auth, authpriv, "
+        "console, cron, daemon, ftp, kern, local0, local1,"
+    ) in readable(capsys.readouterr().err)
+
+
+def test_without_unix_sockets_a_path_is_refused(monkeypatch, capsys):
+    monkeypatch.delattr(socket, "AF_UNIX", raising=False)  # as on Windows
+    app = syslog_app("/dev/log")
+    assert handler_named(app, "syslog") is None
+    assert "syslog logging is off: /dev/log is a socket path: use host:port here" in (
+        readable(capsys.readouterr().err)
+    )
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
         ("/dev/log", "/dev/log"),
         ("localhost", "localhost"),
+        ("/run/sys:log/socket", "/run/sys:log/socket"),
         ("127.0.0.1:514", ("127.0.0.1", 514)),
         ("[::1]:6514", ("::1", 6514)),
+        ("LOGHOST-X:514", ("LOGHOST-X", 514)),
     ],
 )
 def test_parse_address(value, expected):

@@ -29,7 +29,17 @@ def test_well_formed_incoming_id_is_kept(client, incoming):
 
 @pytest.mark.parametrize(
     "incoming",
-    ["", "x" * 129, "has space", "semi;colon", "<script>", "line\\nbreak", "é"],
+    [
+        "",
+        "x" * 129,
+        "has space",
+        "semi;colon",
+        "<script>",
+        "line\\nbreak",
+        "é",
+        "-",
+        "._",
+    ],
 )
 def test_malformed_incoming_id_is_replaced(client, incoming):
     response = client.get(OK, headers={"X-Request-ID": incoming})

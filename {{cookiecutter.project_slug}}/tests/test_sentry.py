@@ -7,10 +7,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sentry_sdk
+from flask import current_app, request
 
+from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.sentry import tag_request_id
 
-from .conftest import failing_app
+from .conftest import PRODUCTION_OVERRIDES, failing_app
 from .peers import wait_for
 
 
@@ -18,6 +20,11 @@ class EnvelopeServer(ThreadingHTTPServer):
     def __init__(self):
         super().__init__(("127.0.0.1", 0), EnvelopeHandler)
         self.events = []
+        self.received = b""  # every envelope, as sent
+
+    @property
+    def dsn(self):
+        return f"http://public@127.0.0.1:{self.server_address[1]}/1"
 
 
 class EnvelopeHandler(BaseHTTPRequestHandler):
@@ -25,6 +32,7 @@ class EnvelopeHandler(BaseHTTPRequestHandler):
         data = self.rfile.read(int(self.headers["Content-Length"]))
         if self.headers.get("Content-Encoding") == "gzip":
             data = gzip.decompress(data)
+        self.server.received += data
         items = [json.loads(line) for line in data.splitlines() if line.strip()]
         self.server.events.extend(i for i in items if "exception" in i)
         self.send_response(200)
@@ -46,9 +54,7 @@ def sentry_server():
 
 
 def test_unhandled_exception_is_one_event_with_the_request_id(sentry_server):
-    port = sentry_server.server_address[1]
-    dsn = f"http://public@127.0.0.1:{port}/1"
-    app = failing_app("sentry test failure", SENTRY_DSN=dsn)
+    app = failing_app("sentry test failure", SENTRY_DSN=sentry_server.dsn)
     response = app.test_client().get("/boom", headers={"X-Request-ID": "sentry-1"})
     assert response.status_code == 500
     sentry_sdk.flush(timeout=5)
@@ -64,6 +70,91 @@ def test_unhandled_exception_is_one_event_with_the_request_id(sentry_server):
     assert "user" not in event or "ip_address" not in event["user"]
 
 
+def test_a_logged_error_is_an_event_too(sentry_server):
+    """logger.exception() in a view that handles its error reaches Sentry."""
+    port = sentry_server.server_address[1]
+    app = failing_app("unused", SENTRY_DSN=f"http://public@127.0.0.1:{port}/1")
+
+    @app.route("/_test/handled")
+    def handled():
+        try:
+            raise KeyError("handled here")
+        except KeyError:
+            app.logger.exception("the view went on")
+        return "ok"
+
+    assert app.test_client().get("/_test/handled").status_code == 200
+    sentry_sdk.flush(timeout=5)
+    assert wait_for(lambda: sentry_server.events)
+    (event,) = sentry_server.events
+    assert event["exception"]["values"][-1]["type"] == "KeyError"
+    assert event["logentry"]["message"] == "the view went on"
+
+
+def test_production_reads_the_sdks_own_variable(sentry_server, monkeypatch):
+    """SENTRY_DSN, as the SDK documents it, when FLASK_SENTRY_DSN is not set."""
+    monkeypatch.setenv("SENTRY_DSN", sentry_server.dsn)
+    assert create_app("testing").config["SENTRY_DSN"] is None  # tests send nothing
+    app = create_app("production", **PRODUCTION_OVERRIDES)
+
+    @app.route("/_test/boom")
+    def boom():
+        raise RuntimeError("sent by the SDK's variable")
+
+    assert app.test_client().get("/_test/boom").status_code == 500
+    sentry_sdk.flush(timeout=5)
+    assert wait_for(lambda: sentry_server.events)
+    event = sentry_server.events[0]
+    assert event["exception"]["values"][-1]["value"] == "sent by the SDK's variable"
+    assert event["environment"] == "production"
+
+
 def test_sentry_is_off_without_a_dsn(app):
     assert app.config["SENTRY_DSN"] is None
     assert tag_request_id not in app.before_request_funcs.get(None, [])
+
+
+def test_no_secret_reaches_sentry(sentry_server):
+    """Secrets in the query string, headers, form fields, frame variables, settings
+    and a database URL: each is replaced, and the rest of the event is kept."""
+    app = failing_app(
+        SENTRY_DSN=sentry_server.dsn, SECRET_KEY="hunter2-secret-key-0123456789abcdef"
+    )
+
+    @app.post("/_test/leaky")
+    def leaky():
+        form = request.form
+        mutable_cparams = {"password": "hunter2-cparams", "host": "db.example.com"}
+        database_url = "postgresql://app:hunter2-url@db.example.com/orders"
+        settings = current_app.config
+        assert all((form, mutable_cparams, database_url, settings))
+        raise RuntimeError("login refused: api_key=hunter2-message")
+
+    response = app.test_client().post(
+        "/_test/leaky?token=hunter2-query&page=2",
+        data={"new_password": "hunter2-a", "pwd": "hunter2-b", "card": "hunter2-c",
+              "name": "Ada"},
+        headers={"X-Auth-Token": "hunter2-header", "Cookie": "session=hunter2-cookie",
+                 "Authorization": "Bearer hunter2-bearer", "User-Agent": "probe/1.0"},
+    )  # fmt: skip
+    assert response.status_code == 500
+    sentry_sdk.flush(timeout=5)
+    assert wait_for(lambda: sentry_server.events)
+    assert b"hunter2" not in sentry_server.received
+    event = sentry_server.events[0]
+    sent = event["request"]
+    assert not sent.get("data"), "no request body"
+    assert sent["query_string"] == "token=[Filtered]&page=2"
+    assert sent["headers"]["X-Auth-Token"] == "[Filtered]"
+    assert sent["headers"]["User-Agent"] == "probe/1.0"
+    exception = event["exception"]["values"][-1]
+    assert exception["value"] == "login refused: api_key=[Filtered]"
+    frame = exception["stacktrace"]["frames"][-1]
+    assert frame["function"] == "leaky"
+    variables = frame["vars"]
+    assert variables["mutable_cparams"]["password"] == "[Filtered]"
+    assert "db.example.com" in variables["mutable_cparams"]["host"]
+    assert "app:[Filtered]@db.example.com" in variables["database_url"]
+    assert variables["form"]["name"] == "'Ada'"
+    assert variables["settings"]["SECRET_KEY"] == "[Filtered]"
+    assert event["modules"]["flask"]  # package versions are kept

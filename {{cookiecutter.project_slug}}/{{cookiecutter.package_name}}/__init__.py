@@ -17,6 +17,8 @@ from .request_id import init_request_id
 {%- if cookiecutter.use_sentry %}
 from .sentry import init_sentry
 {%- endif %}
+from .streaming import init_streaming_errors
+from .uwsgi_check import warn_about_uwsgi
 
 
 def create_app(
@@ -34,6 +36,7 @@ def create_app(
     init_proxy_fix(app)
     init_logging(app)
     init_request_id(app)
+    init_streaming_errors(app)
 {%- if cookiecutter.use_sentry %}
     init_sentry(app)
 {%- endif %}
@@ -44,4 +47,5 @@ def create_app(
     # The app's own pages: replace the starter page with your blueprints.
     app.register_blueprint(main.bp)
     log_startup(app)
+    warn_about_uwsgi()
     return app

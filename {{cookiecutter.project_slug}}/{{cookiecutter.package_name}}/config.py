@@ -5,13 +5,23 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from dotenv import dotenv_values, find_dotenv
 from flask import Config as FlaskConfig
 from flask import Flask
 
 DEVELOPMENT_SECRET_KEY = "insecure-development-key-not-for-production"  # noqa: S105
-# Production refuses a shorter key, and these: they only ever belong in development.
+# Production refuses a shorter key, one of too few different characters (32 spaces,
+# "changeme" four times), and these in any case or spacing: they belong in development.
 MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_CHARACTERS = 10
 DEVELOPMENT_SECRET_KEYS = {DEVELOPMENT_SECRET_KEY, "insecure-development-key"}
+# Settings production refuses to have on, and why.
+SKIPS_ERROR_HANDLING = "unhandled errors would skip the error pages and the logs"
+REFUSED_ON = {
+    "DEBUG": "production never runs with the debugger",
+    "TESTING": SKIPS_ERROR_HANDLING,
+    "PROPAGATE_EXCEPTIONS": SKIPS_ERROR_HANDLING,
+}
 # How Flask's own command line reads FLASK_DEBUG: anything else is on.
 DEBUG_OFF = {"", "0", "false", "no"}
 
@@ -23,6 +33,8 @@ class Config:
     SECRET_KEY: str | None = None
     DEBUG = False
     SQLALCHEMY_DATABASE_URI = "sqlite:///{{ cookiecutter.project_slug }}.db"
+    # Larger request bodies are refused with 413 before the app reads them whole.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
     # Proxies in front of the app whose X-Forwarded-For / -Proto headers are
     # trusted (Werkzeug's ProxyFix). 0 trusts none: the headers could be forged.
@@ -186,21 +198,41 @@ def fill_config(
 
 def check_production_config(config: FlaskConfig) -> None:
     """Refuse settings that must never reach production."""
-    secret_key = config["SECRET_KEY"]
-    if (
-        not isinstance(secret_key, str | bytes)
-        or len(secret_key) < MIN_SECRET_KEY_LENGTH
-        or secret_key in DEVELOPMENT_SECRET_KEYS
-    ):
+    if weak_secret_key(config["SECRET_KEY"]):
         raise RuntimeError(
-            "SECRET_KEY is unset, shorter than 32 characters or a development "
-            "value: set FLASK_SECRET_KEY, or SECRET_KEY in the instance folder's "
-            "config.py, to a long random value before starting in production, "
-            "for example the output of "
-            '`python -c "import secrets; print(secrets.token_hex())"`.'
+            "SECRET_KEY is unset, shorter than 32 characters, made of fewer than 10 "
+            f"different characters or a development value{set_by('SECRET_KEY')}: set "
+            "FLASK_SECRET_KEY, or SECRET_KEY in the instance folder's config.py, to a "
+            "long random value before starting in production, for example the output "
+            'of `python -c "import secrets; print(secrets.token_hex())"`.'
         )
-    if config["DEBUG"]:
-        raise RuntimeError(
-            "DEBUG is on: production never runs with the debugger. "
-            "Unset FLASK_DEBUG or use FLASK_CONFIG=development."
-        )
+    for key, why in REFUSED_ON.items():
+        if config.get(key):
+            raise RuntimeError(
+                f"{key} is on{set_by(key)}: {why}. Turn it off, "
+                "or use FLASK_CONFIG=development."
+            )
+
+
+def weak_secret_key(key: object) -> bool:
+    if isinstance(key, bytes):
+        key = key.decode("latin-1")
+    if not isinstance(key, str):
+        return True
+    return (
+        len(key) < MIN_SECRET_KEY_LENGTH
+        or len(set(key)) < MIN_SECRET_KEY_CHARACTERS
+        or key.strip().lower() in DEVELOPMENT_SECRET_KEYS
+    )
+
+
+def set_by(key: str) -> str:
+    """Which variable set a refused setting, naming .env when it came from there:
+    flask commands load .env, which belongs on a developer's machine only."""
+    name = f"FLASK_{key}"
+    if name not in os.environ:
+        return ""
+    dotenv = find_dotenv(".env", usecwd=True)  # where flask commands find it
+    if dotenv and dotenv_values(dotenv).get(name) == os.environ[name]:
+        return f" (set by {name} in {dotenv})"
+    return f" (set by the environment variable {name})"

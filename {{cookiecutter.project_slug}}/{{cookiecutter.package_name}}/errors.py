@@ -16,6 +16,9 @@ from .request_id import get_request_id
 JSON_TYPES = ("application/json", "application/problem+json")
 # Headers describing the old body; the new response sets its own.
 BODY_HEADERS = {"content-type", "content-length"}
+# No cache may keep an error (a 5xx page shows one request's id), and no browser may
+# read it as another type than the one it declares.
+ERROR_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -40,6 +43,7 @@ def handle_http_exception(error: HTTPException) -> ResponseReturnValue:
     for key, value in error.get_headers():
         if key.lower() not in BODY_HEADERS:
             response.headers[key] = value
+    response.headers.update(ERROR_HEADERS)
     return response
 
 
@@ -82,6 +86,7 @@ def problem_response(error: HTTPException, detail: str | None = None) -> Respons
     )
     response.status_code = status_code(error)
     response.mimetype = "application/problem+json"
+    response.headers.update(ERROR_HEADERS)  # /readyz answers with it directly
     return response
 
 

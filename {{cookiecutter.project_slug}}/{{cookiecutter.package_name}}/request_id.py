@@ -20,7 +20,8 @@ if TYPE_CHECKING:  # the WSGI types exist for type checkers only
 
 HEADER = "X-Request-ID"
 LOWER_HEADER = HEADER.lower()
-VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+# Letters, digits and ".-_", with a letter or digit: "-" means "no request" in logs.
+VALID_REQUEST_ID = re.compile(r"(?=.*[A-Za-z0-9])[A-Za-z0-9._-]{1,128}")
 # version-traceid-parentid-flags; version ff and all-zero ids are invalid. Versions
 # after 00 may add fields, so only 00 must end after the flags.
 TRACEPARENT = re.compile(

@@ -1,7 +1,9 @@
 """Error reports to Sentry, through sentry-sdk's Flask integration."""
 
 import logging
+import os
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 from urllib.parse import urlsplit
 
 import sentry_sdk
@@ -10,19 +12,29 @@ from sentry_sdk.integrations.flask import FlaskIntegration
 from sentry_sdk.integrations.logging import LoggingIntegration
 
 from .request_id import get_request_id
+from .scrub import scrub, scrub_headers
 
 DISTRIBUTION = "{{ cookiecutter.project_slug }}"
+# Parts of an event that name installed packages and the SDK: never a secret, and
+# scrubbing would hide the version of a package named like one (pytest-cookies).
+PACKAGE_PARTS = {"modules", "sdk"}
 
 
 def init_sentry(app: Flask) -> None:
-    if not app.config["SENTRY_DSN"]:
+    dsn = sentry_dsn(app)
+    if not dsn:
         return
     sentry_sdk.init(
-        dsn=app.config["SENTRY_DSN"],
+        dsn=dsn,
         environment=app.config["CONFIG_NAME"],
         release=package_version(),
         # Personal data (user ids, IP addresses, cookies) stays at the SDK's
         # default: not sent. Newer SDKs configure this with `data_collection`.
+        # Request bodies are never sent, and every event is scrubbed (scrub.py): the
+        # SDK's own scrubber only knows a list of exact names.
+        max_request_body_size="never",
+        before_send=scrub_event,
+        before_send_transaction=scrub_event,
         traces_sample_rate=float(app.config["SENTRY_TRACES_SAMPLE_RATE"] or 0),
         integrations=[
             FlaskIntegration(),
@@ -35,13 +47,34 @@ def init_sentry(app: Flask) -> None:
     )
     app.before_request(tag_request_id)
     # For the startup line: where events go, without the DSN's key.
-    host = urlsplit(app.config["SENTRY_DSN"]).hostname
+    host = urlsplit(dsn).hostname
     app.extensions["logging"].destinations["sentry"] = host
+
+
+def sentry_dsn(app: Flask) -> str | None:
+    """SENTRY_DSN, else in production the SDK's own SENTRY_DSN variable, as its
+    documentation says. Development and testing send nothing unless told to."""
+    dsn: str | None = app.config["SENTRY_DSN"]
+    if not dsn and app.config["CONFIG_NAME"] == "production":
+        return os.environ.get("SENTRY_DSN")
+    return dsn
 
 
 def tag_request_id() -> None:
     """Let a request id quoted by a user find the Sentry event."""
     sentry_sdk.set_tag("request_id", get_request_id())
+
+
+def scrub_event(event: Any, hint: Any) -> Any:
+    """The event without secrets: its headers but the public ones, and every value
+    whose name is secret (query string, frame variables, breadcrumbs...)."""
+    headers = event.get("request", {}).get("headers")
+    if headers:
+        event["request"]["headers"] = scrub_headers(headers)
+    return {
+        part: value if part in PACKAGE_PARTS else scrub(value)
+        for part, value in event.items()
+    }
 
 
 def package_version() -> str | None:

@@ -32,7 +32,7 @@ def register_check_command(app: Flask) -> None:
 
 def check_handler(handler: logging.Handler, logger: logging.Logger) -> str | None:
     """Emit a test record through handler now, on this thread, past the queue and the
-    handler's level and filters (the mail throttle); return what went wrong."""
+    handler's level and filters (a throttle); return what went wrong."""
     record = logger.makeRecord(
         logger.name, logging.WARNING, __file__, 0, MESSAGE, (), None
     )

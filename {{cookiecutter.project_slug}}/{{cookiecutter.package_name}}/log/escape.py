@@ -1,4 +1,4 @@
-"""Text from requests and exceptions, made safe for a log line, a mail or a terminal."""
+"""Text from requests and exceptions, made safe for a log line or a terminal."""
 
 import re
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import Flask
 
-from .report import HandlerUnavailable, ReportsFailures
+from .report import HandlerUnavailable, ReportsFailures, warn
 from .throttle import MailThrottle
 
 MAIL_FORMAT = """\
@@ -42,9 +42,16 @@ def build_mail_handler(app: Flask) -> logging.Handler | None:
         return None
     if not config["ADMINS"]:
         raise HandlerUnavailable("MAIL_SERVER is set but ADMINS is empty")
+    sender = config["MAIL_SENDER"] or f"server-error@{socket.gethostname()}"
+    if config["CONFIG_NAME"] == "production" and "." not in domain_of(sender):
+        warn(
+            f"the error mail sender {sender} has no full domain, and mail servers "
+            "that require one refuse its mail: set FLASK_MAIL_SENDER to an address "
+            "of your domain, such as server-error@example.com"
+        )
     handler = ErrorMailHandler(
         mailhost=(config["MAIL_SERVER"], int(config["MAIL_PORT"])),
-        fromaddr=config["MAIL_SENDER"] or f"server-error@{socket.gethostname()}",
+        fromaddr=sender,
         toaddrs=list(config["ADMINS"]),
         subject=config["PROJECT_NAME"],
         credentials=(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or ""),
@@ -57,6 +64,10 @@ def build_mail_handler(app: Flask) -> logging.Handler | None:
     handler.setLevel(logging.ERROR)
     handler.setFormatter(logging.Formatter(MAIL_FORMAT))
     return handler
+
+
+def domain_of(address: str) -> str:
+    return address.rpartition("@")[2].strip(".")
 
 
 @functools.cache

@@ -1,6 +1,6 @@
 """The logging cookbook's recipe: a QueueHandler prepares each record where it is
 logged (records.py) and queues it; a QueueListener thread hands it to the handlers,
-so no request waits on a file lock, a mail server or a syslog collector.
+so no request waits on a file lock or a server.
 
 The queue holds LOG_QUEUE_BYTES at most; more records are dropped, counted and told
 (0: no thread, records are handled where they are logged). Each process starts a

@@ -1,9 +1,9 @@
 """What every record carries to the handlers: its request, its source, its error.
 
 A record is prepared once, on the thread that logged it (where its request is), as a
-copy: the logging call's record stays as it was for other handlers (Sentry's,
-caplog's). Its message and traceback become text, escaped and bounded, so the copy
-crosses to the logging thread small and safe.
+copy: the logging call's record stays as it was for other handlers (caplog's, other
+libraries'). Its message and traceback become text, escaped and bounded, so that the
+copy crosses to the logging thread small and safe.
 """
 
 import copy
@@ -14,6 +14,7 @@ import traceback
 from flask import has_request_context, request
 
 from ..request_id import get_request_id
+from ..scrub import scrub_text
 from ..users import user_for_logs
 from .escape import clip, escape_controls, escape_lines
 from .tracebacks import MAX_MESSAGE, MAX_TEXT, format_exception, safe_str
@@ -25,7 +26,7 @@ FIELD_DEFAULTS = {
     "source_file": "-",
     "source_line": 0,
 }
-# The project's code: the mail throttle names an error by its innermost place here.
+# The project's code: an error is known by its innermost place in it.
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
@@ -37,7 +38,8 @@ def prepare(record: logging.LogRecord) -> logging.LogRecord:
     - source_file, source_line, source_function: the line that raised the record's
       exception, else the logging call;
     - msg: the message, escaped and cut (escape.clip); exc_text: the traceback;
-    - with an exception, error_type, error_summary (a line for a mail subject) and
+      both with their secrets replaced (scrub.py);
+    - with an exception, error_type, error_summary (one line naming it) and
       error_place (its type and innermost place in the project's code).
     """
     prepared = copy.copy(record)
@@ -50,7 +52,8 @@ def prepare(record: logging.LogRecord) -> logging.LogRecord:
     for field, value in zip(CONTEXT_FIELDS, values, strict=True):
         if field not in record.__dict__:
             setattr(prepared, field, value)
-    prepared.msg, prepared.args = clip(record.getMessage(), MAX_MESSAGE), None
+    prepared.msg = scrub_text(clip(record.getMessage(), MAX_MESSAGE))
+    prepared.args = None
     prepared.source_file, prepared.source_line = record.pathname, record.lineno
     prepared.source_function = record.funcName
     if record.exc_info and record.exc_info[1] is not None:
@@ -62,9 +65,9 @@ def prepare(record: logging.LogRecord) -> logging.LogRecord:
 
 
 def add_error(record: logging.LogRecord, exc: BaseException) -> None:
-    record.exc_text = format_exception(exc)
+    record.exc_text = scrub_text(format_exception(exc))
     name = type(exc).__name__
-    words = " ".join(safe_str(exc)[:400].split())  # cut first: it may be huge
+    words = " ".join(scrub_text(safe_str(exc)[:400]).split())  # cut: it may be huge
     summary = escape_controls(f"{name}: {words}" if words else name)
     record.error_type = name
     record.error_summary = summary if len(summary) <= 160 else summary[:157] + "..."

@@ -13,6 +13,7 @@ from .formatters import line_formatter
 LOGGER = __name__.rsplit(".", 1)[0]  # this package's logger name
 REPORT_INTERVAL = 60.0  # seconds between two reports of a handler that fails
 MAX_REST = 60.0  # seconds a network handler rests after failures, at most
+GOING_ON = "the app goes on, and says so again in a minute"
 
 
 class HandlerUnavailable(Exception):
@@ -66,7 +67,7 @@ class ReportsFailures(logging.Handler):
             return False
         self.error = None
         handled = bool(super().handle(record))
-        if self.error is None and self.down_since is not None:
+        if handled and self.error is None and self.down_since is not None:
             seconds = time.monotonic() - self.down_since
             lost = f"; {self.failed} more records were lost" if self.failed else ""
             note(f"{self.destination} works again after {seconds:.1f} s{lost}")
@@ -85,14 +86,14 @@ class ReportsFailures(logging.Handler):
         if now - self.last_report >= REPORT_INTERVAL:
             self.report()
 
-    def report(self) -> None:
+    def report(self, outlook: str = GOING_ON) -> None:
         reason = f" ({type(self.error).__name__}: {self.error})" if self.error else ""
         warn(f"{self.failed} records could not be written to {self.destination}"
-             f"{reason}; the app goes on, and says so again in a minute")  # fmt: skip
+             f"{reason}; {outlook}")  # fmt: skip
         self.failed, self.last_report = 0, time.monotonic()
 
     def close(self) -> None:
         """At exit: tell what was lost since the last report."""
         if self.failed:
-            self.report()
+            self.report("logging has stopped")
         super().close()

@@ -45,7 +45,8 @@ def chained(exc: BaseException, depth: int = 0) -> list[str]:
             current, link = current.__context__, CONTEXT
         else:
             break
-        parts.append(link)
+        if id(current) not in seen:  # a cycle ends the chain, as in Python's text
+            parts.append(link)
     parts.reverse()  # the innermost cause first
     return parts
 
@@ -71,9 +72,13 @@ def describe(exc: BaseException) -> str:
     name = name if module in ("builtins", "__main__") else f"{module}.{name}"
     text, message = "", safe_str(exc)
     if isinstance(exc, SyntaxError):  # the source line is data too
-        source = clip((exc.text or "").strip(), MAX_MESSAGE)
-        text = f'  File "{exc.filename}", line {exc.lineno}\n    {source}\n'
-        message = str(exc.msg)
+        if exc.lineno is not None:
+            text = f'  File "{exc.filename or "<string>"}", line {exc.lineno}\n'
+        if exc.text is not None:
+            text += f"    {clip(exc.text.strip(), MAX_MESSAGE)}\n"
+        message = str(exc.msg or "<no detail available>")
+        if exc.lineno is None and exc.filename is not None:
+            message += f" ({exc.filename})"
     message = clip(message, MAX_MESSAGE)
     text += f"{name}: {message}\n" if message else f"{name}\n"
     notes = getattr(exc, "__notes__", None)

@@ -1,0 +1,66 @@
+"""The one rule for secrets in error reports."""
+
+import pytest
+
+from {{ cookiecutter.package_name }}.scrub import MARKER, scrub, scrub_headers
+
+F = MARKER
+
+
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        ("/reset?token=abc123&page=2", "/reset?token=[Filtered]&page=2"),
+        ("<Request '/?api_key=k1'>", "<Request '/?api_key=[Filtered]'>"),
+        ("{'password': 'hunter2', 'n': 1}", "{'password': [Filtered], 'n': 1}"),
+        ('{"csrf_token": "t0k", "n": 1}', '{"csrf_token": [Filtered], "n": 1}'),
+        ("User(passwd='a b', id=3)", "User(passwd=[Filtered], id=3)"),
+        ("postgresql://app:hunter2@db/orders", "postgresql://app:[Filtered]@db/orders"),
+        ("redis://:hunter2@cache:6379/0", "redis://:[Filtered]@cache:6379/0"),
+        ("KeyError: 'session'", "KeyError: 'session'"),
+        ("nothing secret here=1", "nothing secret here=1"),
+    ],
+)
+def test_text_keeps_everything_but_secret_values(text, scrubbed):
+    assert MARKER == "[Filtered]"
+    assert scrub(text) == scrubbed
+
+
+def test_names_match_in_any_case_and_anywhere_in_the_name():
+    names = ["API_KEY", "X-Auth-Token", "new_password", "pwd", "SessionId", "cookie"]
+    names += ["csrf", "card_number", "signature", "aws_credentials", "SECRET"]
+    scrubbed = scrub(dict.fromkeys(names, "value") | {"user": "ada"})
+    assert scrubbed == dict.fromkeys(names, MARKER) | {"user": "ada"}
+
+
+def test_nested_values_are_scrubbed_and_the_original_is_not_changed():
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": "postgresql://app:hunter2@db/orders",
+        "CACHE": {"CACHE_PASSWORD": "x", "PORT": 6379},
+        "URLS": ["https://example.com", "token=abc"],
+        "TIMEOUT": 10,
+    }
+    assert scrub(settings) == {
+        "SQLALCHEMY_DATABASE_URI": f"postgresql://app:{F}@db/orders",
+        "CACHE": {"CACHE_PASSWORD": F, "PORT": 6379},
+        "URLS": ["https://example.com", f"token={F}"],
+        "TIMEOUT": 10,
+    }
+    assert settings["CACHE"]["CACHE_PASSWORD"] == "x"
+
+
+def test_only_public_headers_keep_their_values():
+    headers = {
+        "User-Agent": "probe/1.0",
+        "X-Request-ID": "r1",
+        "X-Custom": "abc",
+        "Referer": "https://x/?token=abc",
+        "Authorization": "Bearer abc",
+    }
+    assert scrub_headers(headers) == {
+        "User-Agent": "probe/1.0",
+        "X-Request-ID": "r1",
+        "X-Custom": F,
+        "Referer": f"https://x/?token={F}",
+        "Authorization": F,
+    }

@@ -1,0 +1,74 @@
+"""What the app says at startup under uWSGI, with a stand-in for its module."""
+
+import sys
+from types import SimpleNamespace
+
+import pytest
+
+from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.uwsgi_check import warn_about_uwsgi
+
+SAFE = {"master": True, "enable-threads": True, "py-call-uwsgi-fork-hooks": True}
+
+
+def start_under_uwsgi(monkeypatch, options, has_threads=1, worker_id=0, numproc=4):
+    """create_app twice in a process whose uwsgi module says this."""
+    uwsgi = SimpleNamespace(
+        opt=options, has_threads=has_threads, numproc=numproc,
+        worker_id=lambda: worker_id,
+    )  # fmt: skip
+    monkeypatch.setitem(sys.modules, "uwsgi", uwsgi)
+    warn_about_uwsgi.cache_clear()
+    create_app("testing")
+    create_app("testing")
+
+
+@pytest.fixture(autouse=True)
+def forget_warnings():
+    yield
+    warn_about_uwsgi.cache_clear()
+
+
+def test_without_threads_it_says_once_which_flag_fixes_it(monkeypatch, capsys):
+    start_under_uwsgi(monkeypatch, SAFE, has_threads=0)
+    err = capsys.readouterr().err
+    assert err.count("uWSGI runs Python without threads") == 1
+    assert "--enable-threads (enable-threads = true in uwsgi.ini)" in err
+
+
+@pytest.mark.parametrize(
+    ("options", "numproc"),
+    [({"master": True}, 1), ({}, 4), ({"master": True, "enable-threads": True}, 4)],
+)
+def test_forks_without_hooks_it_says_once_which_flags_fix_it(
+    monkeypatch, capsys, options, numproc
+):
+    start_under_uwsgi(monkeypatch, options, numproc=numproc)
+    err = capsys.readouterr().err
+    assert err.count("without running Python's fork hooks") == 1
+    assert "--py-call-uwsgi-fork-hooks" in err
+    assert "--lazy-apps" in err
+
+
+@pytest.mark.parametrize(
+    ("options", "worker_id", "numproc"),
+    [
+        (SAFE, 0, 4),  # the project's uwsgi.ini
+        ({"master": True, "lazy-apps": True}, 1, 4),  # loaded after the fork
+        ({}, 0, 1),  # one process, no master: no fork at all
+    ],
+)
+def test_nothing_to_say(monkeypatch, capsys, options, worker_id, numproc):
+    start_under_uwsgi(monkeypatch, options, worker_id=worker_id, numproc=numproc)
+    assert "uWSGI" not in capsys.readouterr().err
+
+
+def test_with_lazy_apps_only_the_first_worker_speaks(monkeypatch, capsys):
+    start_under_uwsgi(monkeypatch, {"lazy-apps": True}, has_threads=0, worker_id=2)
+    assert "uWSGI" not in capsys.readouterr().err
+
+
+def test_outside_uwsgi_nothing_is_said(capsys):
+    warn_about_uwsgi.cache_clear()
+    create_app("testing")
+    assert "uWSGI" not in capsys.readouterr().err

@@ -1,0 +1,68 @@
+"""The one rule for secrets in error reports: what it finds is replaced by MARKER.
+
+A value is secret when its name matches SECRET_NAME: a dict key (form and JSON fields,
+frame variables, settings), a name=value pair in text (query strings, reprs), a
+header not in PUBLIC_HEADERS. The password of a URL (a database's) is secret too.
+"""
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+MARKER = "[Filtered]"
+# Matched against lowercase names: faster than an IGNORECASE search, which every log
+# record would pay for.
+SECRET_NAME = re.compile(
+    r"api|token|key|secret|pass|pwd|auth|session|cookie|csrf|card|signature"
+    r"|credential"
+)
+# Request headers a report may show as they are; every other one is a secret.
+PUBLIC_HEADERS = {
+    "accept", "accept-encoding", "accept-language", "content-length", "content-type",
+    "host", "origin", "referer", "user-agent", "x-request-id", "traceparent",
+}  # fmt: skip
+# name=value and 'name': value, where the name is secret; the value up to a
+# separator, or a whole quoted string. And the password of scheme://user:password@.
+_SECRET_PAIR = re.compile(
+    rf"""(?P<name>(?<![\w.-])[\w.-]*(?:{SECRET_NAME.pattern})[\w.-]*(?:=|['"]:\s*))"""
+    r"""(?P<value>'[^']*'|"[^"]*"|[^\s&;,'")}\]]+)""",
+    re.IGNORECASE,
+)
+_URL_PASSWORD = re.compile(
+    r"(?P<name>(?<![\w+.-])[a-z][\w+.-]*://[^:/@\s]*:)[^@\s]+(?=@)", re.IGNORECASE
+)
+
+
+def is_secret(name: str) -> bool:
+    return SECRET_NAME.search(name.lower()) is not None
+
+
+def scrub_text(text: str) -> str:
+    """text with the values of secret name=value pairs and URL passwords replaced."""
+    if "://" not in text and not is_secret(text):
+        return text  # no secret name and no URL in it: most text, at once
+    text = _URL_PASSWORD.sub(rf"\g<name>{MARKER}", text)
+    return _SECRET_PAIR.sub(rf"\g<name>{MARKER}", text)
+
+
+def scrub(value: Any) -> Any:
+    """value, with every secret in it replaced: mappings by their keys, text by
+    scrub_text, lists and tuples item by item. A new object; value is unchanged."""
+    if isinstance(value, str):
+        return scrub_text(value)
+    if isinstance(value, Mapping):
+        return {
+            key: MARKER if is_secret(str(key)) else scrub(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [scrub(item) for item in value]
+    return value
+
+
+def scrub_headers(headers: Mapping[str, Any]) -> dict[str, Any]:
+    """Headers as a report may show them: only PUBLIC_HEADERS keep their value."""
+    return {
+        name: scrub(value) if name.lower() in PUBLIC_HEADERS else MARKER
+        for name, value in headers.items()
+    }
