@@ -4,9 +4,17 @@ Every app gets the same two routes: /boom raises, /ping answers "pong". The gene
 app also has its own / (a rendered page).
 """
 
+import atexit
 import logging
+import queue
 import sys
-from logging.handlers import SMTPHandler
+from logging.handlers import (
+    QueueHandler,
+    QueueListener,
+    RotatingFileHandler,
+    SMTPHandler,
+    SysLogHandler,
+)
 
 from flask import Flask
 
@@ -23,24 +31,25 @@ def add_routes(app):
     return app
 
 
-def generated(project, settings, only=None, logging_off=False, stdlib_file=False):
+def generated(project, settings, logging_off=False, stdlib_file=False):
     """The generated app from the baked project, production settings plus `settings`.
 
-    only: names of the handlers to keep on the app's logger (None keeps them all).
-    stdlib_file: swap the log file's handler for a plain logging.FileHandler with the
-    same format, level and filters. logging_off: the app's logger writes nothing, the
-    floor: what a 500 costs without any logging.
+    stdlib_file: the app's queue hands records to a plain logging.FileHandler, with
+    the same format and level, instead of the app's own file handler. logging_off: the
+    app's logger writes nothing, the floor: what a 500 costs without any logging.
     """
     sys.path.insert(0, project)
     from my_flask_app import create_app
+    from my_flask_app.log.queue import LogQueueHandler
 
     app = add_routes(create_app("production", **settings))
-    handlers = app.logger.handlers
     if stdlib_file:
-        handlers = [plain_file_handler(h) if h.name == "file" else h for h in handlers]
-    if only is not None:
-        handlers = [h for h in handlers if h.name in only]
-    app.logger.handlers = handlers
+        # The app's thread started with the startup line: a new queue, and its
+        # thread, take the app's records from here on.
+        own = app.extensions["logging"].queue
+        targets = [plain_file_handler(h) if h.name == "file" else h
+                   for h in own.targets]  # fmt: skip
+        app.logger.handlers = [LogQueueHandler(targets, own.max_bytes, own.exit_wait)]
     app.logger.disabled = logging_off
     return app
 
@@ -50,8 +59,6 @@ def plain_file_handler(handler):
     plain.name = handler.name
     plain.setLevel(handler.level)
     plain.setFormatter(handler.formatter)
-    for log_filter in handler.filters:
-        plain.addFilter(log_filter)
     return plain
 
 
@@ -76,4 +83,32 @@ def naive(mail_port):
     return add_routes(app)
 
 
-FACTORIES = {"generated": generated, "bare": bare, "naive": naive}
+def cookbook(mail_port, syslog_port, log_file):
+    """The logging cookbook's recipe for handlers that block: a QueueHandler on the
+    app's logger, and one QueueListener thread handing every record to the standard
+    library's SMTPHandler, RotatingFileHandler, SysLogHandler (UDP) and a console
+    StreamHandler. Set up before the app is made, as Flask's docs advise, so Flask
+    adds no handler of its own."""
+    mail = SMTPHandler(
+        ("127.0.0.1", mail_port), "cookbook@example.com", ["ops@example.com"], "Error"
+    )
+    mail.setLevel(logging.ERROR)
+    handlers = [
+        mail,
+        RotatingFileHandler(log_file, maxBytes=10 * 1024 * 1024, backupCount=10),
+        SysLogHandler(("127.0.0.1", syslog_port)),
+        logging.StreamHandler(),
+    ]
+    formatter = logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: "
+                                  "%(message)s")  # fmt: skip
+    for handler in handlers:
+        handler.setFormatter(formatter)
+    records = queue.Queue(-1)
+    logging.getLogger("cookbook").addHandler(QueueHandler(records))
+    listener = QueueListener(records, *handlers, respect_handler_level=True)
+    listener.start()
+    atexit.register(listener.stop)
+    return add_routes(Flask("cookbook"))
+
+
+FACTORIES = {"generated": generated, "bare": bare, "naive": naive, "cookbook": cookbook}

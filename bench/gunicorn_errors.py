@@ -157,6 +157,6 @@ def run(quick):
                 peer.stop()
     table.note(
         f"Mail goes to a server taking {delay:g} s per message, at the default "
-        "throttle (one mail per distinct error per 5 minutes and worker)."
+        "throttle (one mail per distinct error per 5 minutes, for every worker)."
     )
     return table

@@ -7,10 +7,9 @@ timed in process, on a 500 and on its own / page, in alternating rounds.
 
 Before the rounds both TCP apps answer a run of untimed errors (5,000 in quick mode,
 15,000 in full mode): more syslog records than the socket buffers between an app and
-a collector that stopped reading can hold (about 4 MB, some 3,400 records of this
-size, on the machine measured), and in full mode also more than the records a
-background sender keeps waiting by default (SYSLOG_QUEUE_SIZE, 10,000). The rounds
-then time the state a hung collector soon leaves an app in. A request that gets no
+a collector that stopped reading can hold, and in full mode also more than the log
+queue holds by default (LOG_QUEUE_BYTES). The rounds then time the state a hung
+collector soon leaves an app in. A request that gets no
 response within the deadline is reported in the table (the app's process is then
 ended) instead of hanging the benchmark.
 """
