@@ -122,8 +122,13 @@ def test_hot_path_compares_like_with_like_under_gunicorn(quick_bench):
 
 def test_error_storm_accounts_for_every_error(quick_bench):
     (row,) = table_dicts(quick_bench, "Error storm")
-    # Each error mailed, or told on stderr once: neither lost nor told twice.
-    assert row["unaccounted"] == "0", table_text(quick_bench, "Error storm")
+    # Each error mailed, or told on stderr once: neither lost nor told twice. The one
+    # exception: a send the exit cut short, whose mail the server may have stored
+    # just before, is told as not written though it arrived.
+    told_twice_at_most = "-1" if row["cut at exit"] == "1" else "0"
+    assert row["unaccounted"] in {"0", told_twice_at_most}, table_text(
+        quick_bench, "Error storm"
+    )
 
 
 def test_shared_file_loses_and_mixes_nothing(quick_bench):
