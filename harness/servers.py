@@ -5,6 +5,7 @@ The SMTP servers, free_port() and wait_for() are the generated project's own (it
 tests/peers.py and tests/mail_server.py): one implementation for both test suites.
 """
 
+import contextlib
 import http.client
 import os
 import signal
@@ -23,17 +24,18 @@ free_port, wait_for = _peers.free_port, _peers.wait_for
 Inbox, SmtpTarpit = _mail.Inbox, _mail.Tarpit
 
 
-# Every server process a test started: a test that fails before it stops its server
-# leaves it to stop_leftovers(), at the test's teardown.
+# Every server process a test started, each the leader of a process group with its
+# workers: a test that fails before it stops its server leaves the group to
+# stop_leftovers(), at the test's teardown.
 STARTED: list[subprocess.Popen] = []
 
 
 def stop_leftovers():
     while STARTED:
         process = STARTED.pop()
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=60)
+        with contextlib.suppress(ProcessLookupError):  # no process of it is left
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)
 
 
 class Gunicorn:
@@ -64,6 +66,7 @@ class Gunicorn:
             env={**os.environ, **env},
             stdout=subprocess.DEVNULL,
             stderr=self.log.open("w"),
+            start_new_session=True,
         )
         STARTED.append(self.process)
         # The master accepts connections before a worker has loaded the app.

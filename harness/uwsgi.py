@@ -50,6 +50,7 @@ class Uwsgi(Gunicorn):
             [UWSGI, "--ini", project / "uwsgi-test.ini"],
             cwd=project, env={**os.environ, **env},
             stdout=subprocess.DEVNULL, stderr=self.log.open("w"),
+            start_new_session=True,
         )  # fmt: skip
         STARTED.append(self.process)
         ready = wait_for(self._answers, timeout=60)

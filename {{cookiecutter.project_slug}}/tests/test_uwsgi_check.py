@@ -1,6 +1,7 @@
 """What the app says at startup under uWSGI, with a stand-in for its module."""
 
 import sys
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -11,7 +12,9 @@ from {{ cookiecutter.package_name }}.uwsgi_check import warn_about_uwsgi
 SAFE = {"master": True, "enable-threads": True, "py-call-uwsgi-fork-hooks": True}
 
 
-def start_under_uwsgi(monkeypatch, options, has_threads=1, worker_id=0, numproc=4):
+def start_under_uwsgi(
+    monkeypatch, options, has_threads=1, worker_id=0, numproc=4, **settings
+):
     """create_app twice in a process whose uwsgi module says this."""
     uwsgi = SimpleNamespace(
         opt=options, has_threads=has_threads, numproc=numproc,
@@ -19,8 +22,8 @@ def start_under_uwsgi(monkeypatch, options, has_threads=1, worker_id=0, numproc=
     )  # fmt: skip
     monkeypatch.setitem(sys.modules, "uwsgi", uwsgi)
     warn_about_uwsgi.cache_clear()
-    create_app("testing")
-    create_app("testing")
+    create_app("testing", **settings)
+    create_app("testing", **settings)
 
 
 @pytest.fixture(autouse=True)
@@ -48,6 +51,21 @@ def test_forks_without_hooks_it_says_once_which_flags_fix_it(
     assert err.count("without running Python's fork hooks") == 1
     assert "--py-call-uwsgi-fork-hooks" in err
     assert "--lazy-apps" in err
+
+
+def test_forks_without_hooks_find_no_logging_thread(monkeypatch, capsys):
+    """A thread that runs Python as uWSGI forks would hold the GIL in the worker for
+    ever: the thread ends first, and the next record starts another."""
+    queued = {"LOG_QUEUE_BYTES": 1024 * 1024}
+    app = create_app("testing", **queued)
+    app.logger.warning("logged before the fork")
+    threads = threading.active_count()
+    start_under_uwsgi(monkeypatch, {"master": True, "enable-threads": True}, **queued)
+    assert threading.active_count() == threads - 1
+    assert "logged before the fork" in capsys.readouterr().err
+    app.logger.warning("logged in the worker")
+    assert app.extensions["logging"].queue.wait(10)
+    assert "logged in the worker" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import functools
 import importlib
 from types import ModuleType
 
+from .log.queue import stop_threads
 from .log.report import warn
 
 NO_THREADS = (
@@ -30,8 +31,13 @@ def warn_about_uwsgi() -> None:
         return
     if uwsgi.worker_id() > 1:
         return  # with --lazy-apps every worker loads the app: the first one says it
-    for problem in uwsgi_problems(uwsgi):
+    problems = uwsgi_problems(uwsgi)
+    for problem in problems:
         warn(problem)
+    if NO_FORK_HOOKS in problems:
+        # A thread that runs Python as uWSGI forks would hold the GIL in the worker
+        # for ever: the worker would never answer.
+        stop_threads()
 
 
 def uwsgi_problems(uwsgi: ModuleType) -> list[str]:

@@ -120,10 +120,14 @@ class LogQueueHandler(QueueHandler):
         self.stop()
         super().close()
 
-    def stop(self) -> None:
-        """Handle what is queued, then end the thread (a new setup replaces this)."""
+    def stop(self, wait: bool = False) -> None:
+        """Handle what is queued, then end the thread (a new setup replaces this);
+        with wait, return once it has ended."""
         if self.listener is not None and self.pid == os.getpid():
-            self.listener.enqueue_sentinel()
+            if wait:
+                self.listener.stop()
+            else:
+                self.listener.enqueue_sentinel()
         self.listener = self.pid = None
 
 
@@ -161,6 +165,13 @@ def _pause() -> None:
         wait = max(0.0, deadline - time.monotonic())
         if listener and listener.busy.acquire(timeout=wait):
             _paused.append(listener)
+
+
+def stop_threads() -> None:
+    """End this process's threads before a fork that runs no fork hooks (uWSGI's
+    without them): each child starts its own with its first record."""
+    for handler in list(_every_handler):
+        handler.stop(wait=True)
 
 
 def _resume() -> None:
