@@ -58,10 +58,12 @@ def test_forks_without_hooks_find_no_logging_thread(monkeypatch, capsys):
     ever: the thread ends first, and the next record starts another."""
     queued = {"LOG_QUEUE_BYTES": 1024 * 1024}
     app = create_app("testing", **queued)
+    before = set(threading.enumerate())
     app.logger.warning("logged before the fork")
-    threads = threading.active_count()
+    started = set(threading.enumerate()) - before
+    assert started, "the record started the logging thread"
     start_under_uwsgi(monkeypatch, {"master": True, "enable-threads": True}, **queued)
-    assert threading.active_count() == threads - 1
+    assert not any(thread.is_alive() for thread in started)
     assert "logged before the fork" in capsys.readouterr().err
     app.logger.warning("logged in the worker")
     assert app.extensions["logging"].queue.wait(10)
