@@ -73,29 +73,44 @@ def udp_listener():
         yield sock
 
 
-def test_error_under_gunicorn_reaches_mail_file_and_syslog(
-    project, tmp_path, udp_listener
-):
+@pytest.fixture
+def served(project, tmp_path, udp_listener):
+    """gunicorn serving the drill app, mailing to an inbox and logging to syslog over
+    UDP: (server, inbox). A test stops the server before it reads the log file."""
     inbox = Inbox().start()
     host, port = udp_listener.getsockname()
     env = production_env(
         tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port,
         SYSLOG_ADDRESS=f"{host}:{port}",
     )  # fmt: skip
-    server = Gunicorn(project, "drill_app:app", env)
     try:
-        status, headers, page = server.get("/boom", {"Accept": "text/html"})
-        assert status == 500
-        request_id = headers["X-Request-ID"]
-        assert request_id in page  # the id the user sees
-        assert "drill failure" not in page
-        frames = []
-        while not any(request_id in f for f in frames):
-            frames.append(udp_listener.recv(65536).decode())
-        assert wait_for(lambda: inbox.messages)
-    finally:
+        server = Gunicorn(project, "drill_app:app", env)
+        yield server, inbox
         server.stop()
+    finally:
         inbox.stop()
+
+
+def syslog_frame_with(listener, text):
+    """The first syslog frame that holds text (a frame gets 15 s at most)."""
+    while True:
+        frame = listener.recv(65536).decode()
+        if text in frame:
+            return frame
+
+
+def test_error_under_gunicorn_reaches_mail_file_and_syslog(
+    served, tmp_path, udp_listener
+):
+    server, inbox = served
+    status, headers, page = server.get("/boom", {"Accept": "text/html"})
+    assert status == 500
+    request_id = headers["X-Request-ID"]
+    assert request_id in page  # the id the user sees
+    assert "drill failure" not in page
+    syslog_frame_with(udp_listener, request_id)
+    assert wait_for(lambda: inbox.messages)
+    server.stop()
     mail = inbox.messages[0]
     assert "RuntimeError: drill failure" in mail["Subject"]
     assert f"Request ID:     {request_id}" in mail.get_content()
@@ -105,28 +120,16 @@ def test_error_under_gunicorn_reaches_mail_file_and_syslog(
 
 
 def test_an_error_while_streaming_reaches_mail_file_and_syslog(
-    project, tmp_path, udp_listener
+    served, tmp_path, udp_listener
 ):
     """The 200 and its headers are gone: the app logs the error, gunicorn cuts the
     body short."""
-    inbox = Inbox().start()
-    host, port = udp_listener.getsockname()
-    env = production_env(
-        tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port,
-        SYSLOG_ADDRESS=f"{host}:{port}",
-    )  # fmt: skip
-    server = Gunicorn(project, "drill_app:app", env)
-    try:
-        with pytest.raises(http.client.IncompleteRead):
-            server.get("/stream", {"X-Request-ID": "stream-1"})
-        frames = []
-        while not any("stream-1" in f for f in frames):
-            frames.append(udp_listener.recv(65536).decode())
-        assert wait_for(lambda: inbox.messages)
-    finally:
-        server.stop()
-        inbox.stop()
-    (frame,) = [f for f in frames if "stream-1" in f]
+    server, inbox = served
+    with pytest.raises(http.client.IncompleteRead):
+        server.get("/stream", {"X-Request-ID": "stream-1"})
+    frame = syslog_frame_with(udp_listener, "stream-1")
+    assert wait_for(lambda: inbox.messages)
+    server.stop()
     assert "Exception while streaming /stream [GET]" in frame
     mail = inbox.messages[0]
     assert "RuntimeError: stream drill failure" in mail["Subject"]
