@@ -85,6 +85,19 @@ def failing_app(message="test failure", **overrides):
     return app
 
 
+def add_broken_stream(app, message):
+    """Route /_test/stream, whose body raises RuntimeError(message) after its first
+    part: by then the status and headers have gone."""
+
+    @app.route("/_test/stream")
+    def stream():
+        def parts():
+            yield "the first part\n"
+            raise RuntimeError(message)
+
+        return parts()
+
+
 def handler_named(app, name):
     """The app's log handler called name, or None when it has none."""
     return app.extensions["logging"].handlers.get(name)

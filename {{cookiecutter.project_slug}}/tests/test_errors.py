@@ -11,7 +11,13 @@ from werkzeug.wsgi import FileWrapper
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.extensions import db
 
-from .conftest import PRODUCTION_OVERRIDES, close_database, logged, readable
+from .conftest import (
+    PRODUCTION_OVERRIDES,
+    add_broken_stream,
+    close_database,
+    logged,
+    readable,
+)
 
 SECRET = "db-password-hunter2"
 HOSTILE = "<script>alert(1)</script> & Post id 99 doesn't exist."
@@ -230,15 +236,7 @@ def test_unhandled_exception_is_logged_once_with_traceback(app, client, capsys):
 
 def test_an_error_while_streaming_is_logged_with_its_request(app, capsys):
     """The status and headers are sent already: the server cuts the body short."""
-
-    @app.route("/_test/stream")
-    def stream():
-        def parts():
-            yield "the first part\n"
-            raise RuntimeError("the stream broke")
-
-        return parts()
-
+    add_broken_stream(app, "the stream broke")
     response = app.test_client().get("/_test/stream", headers={"X-Request-ID": "s-1"})
     assert response.status_code == 200
     with pytest.raises(RuntimeError, match="the stream broke"):

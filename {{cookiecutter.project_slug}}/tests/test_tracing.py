@@ -25,6 +25,7 @@ from {{ cookiecutter.package_name }}.tracing.export import CountingExporter, Spa
 from .conftest import (
     PRODUCTION_OVERRIDES,
     PROJECT_ROOT,
+    add_broken_stream,
     failing_app,
     handled_records,
     logged,
@@ -191,15 +192,7 @@ def test_an_error_while_streaming_carries_its_requests_trace(collector):
     """The span ends with the view; the body streams after it."""
     app = traced_app()
     records = handled_records(app)
-
-    @app.route("/_test/stream")
-    def stream():
-        def parts():
-            yield "the first part\n"
-            raise RuntimeError("the traced stream broke")
-
-        return parts()
-
+    add_broken_stream(app, "the traced stream broke")
     response = app.test_client().get("/_test/stream")
     with pytest.raises(RuntimeError, match="the traced stream broke"):
         response.get_data()
