@@ -19,7 +19,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import format_span_id, format_trace_id
 
 from {{ cookiecutter.package_name }} import create_app, tracing
-from {{ cookiecutter.package_name }}.tracing import start_tracing, stop_tracing
+from {{ cookiecutter.package_name }}.tracing import StopAtExit, start_tracing
 from {{ cookiecutter.package_name }}.tracing.export import CountingExporter, SpanQueue
 
 from .conftest import (
@@ -246,6 +246,28 @@ def test_a_forked_worker_starts_tracing_of_its_own(collector):
     assert collector.wait(lambda spans: any(s.trace_id == request_id for s in spans))
 
 
+EXITING_WORKER = """
+from {{ cookiecutter.package_name }} import create_app
+
+app = create_app("testing")
+print(app.test_client().get("/livez").headers["X-Request-ID"], flush=True)
+"""
+
+
+def test_a_normal_exit_sends_the_queued_spans(collector):
+    """The exit's thread is started with tracing: Python 3.12 and later refuse to
+    start one at exit."""
+    result = subprocess.run(  # noqa: S603 (our own script)
+        [sys.executable, "-c", EXITING_WORKER],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "OTEL_BSP_SCHEDULE_DELAY": "60000"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Exception ignored" not in result.stderr
+    (request_id,) = result.stdout.split()
+    assert collector.wait(lambda spans: any(s.trace_id == request_id for s in spans))
+
+
 def test_without_an_endpoint_tracing_is_off_and_says_so(monkeypatch, capsys):
     monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
     monkeypatch.delenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", raising=False)
@@ -313,7 +335,7 @@ def test_a_hung_collector_holds_no_span_back(monkeypatch, capsys):
         assert exporter.dropped == 6  # 4 wait: a batch of 2 under way, 2 queued
         assert hung.accepted.wait(10), "no batch was sent"
         err = wait_for_stderr(capsys, "spans could not be sent")
-        stop_tracing(provider, exporter)
+        StopAtExit(provider, exporter)()
     finally:
         hung.stop()
     err += readable(capsys.readouterr().err)

@@ -111,7 +111,7 @@ def start_tracing() -> None:
             warn(f"tracing is off: it could not start ({type(exc).__name__}: {exc})")
             return
         trace.set_tracer_provider(provider)
-        atexit.register(stop_tracing, provider, exporter)
+        atexit.register(StopAtExit(provider, exporter))
 
 
 def queue_size() -> int:
@@ -134,13 +134,30 @@ def resource() -> Resource:
     return found
 
 
-def stop_tracing(provider: TracerProvider, exporter: CountingExporter) -> None:
-    """At exit: send what is queued, for EXIT_WAIT seconds at most, then tell what
-    was not sent."""
-    sender = threading.Thread(target=provider.shutdown, daemon=True)
-    sender.start()
-    sender.join(EXIT_WAIT)
-    exporter.report("tracing has stopped", unsent=exporter.waiting, waited=EXIT_WAIT)
+class StopAtExit:
+    """Called at exit: send what is queued, for EXIT_WAIT seconds at most, then tell
+    what was not sent.
+
+    The thread that sends it starts with tracing: Python 3.12 and later refuse to
+    start one at exit. (A process forked after tracing started has no such thread:
+    its exit waits EXIT_WAIT, then tells what is left.)
+    """
+
+    def __init__(self, provider: TracerProvider, exporter: CountingExporter) -> None:
+        self.provider, self.exporter = provider, exporter
+        self.exiting, self.stopped = threading.Event(), threading.Event()
+        threading.Thread(target=self.shut_down, daemon=True).start()
+
+    def shut_down(self) -> None:
+        self.exiting.wait()
+        self.provider.shutdown()
+        self.stopped.set()
+
+    def __call__(self) -> None:
+        self.exiting.set()
+        self.stopped.wait(EXIT_WAIT)
+        waiting = self.exporter.waiting
+        self.exporter.report("tracing has stopped", unsent=waiting, waited=EXIT_WAIT)
 
 
 @click.command("check-tracing")
