@@ -169,6 +169,25 @@ def test_request_values_in_a_span_are_bounded_and_keep_no_secret(collector):
     assert any("page=2&api_token=[Filtered]" in value for value in text)
 
 
+def test_a_lone_surrogate_in_an_error_loses_no_span(collector):
+    """Escaped, as the log escapes it: the error's span and its batch arrive."""
+    app = traced_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.route("/_test/hostile")
+    def hostile():
+        raise RuntimeError("lone \ud800 surrogate, \x1b[2J and \u202e")
+
+    client = app.test_client()
+    hostile_id = client.get("/_test/hostile").headers["X-Request-ID"]
+    other_id = client.get(OK).headers["X-Request-ID"]
+    (span,) = spans_of(collector, hostile_id)
+    assert spans_of(collector, other_id)
+    assert span.status == ERROR
+    (exception,) = [attrs for name, attrs in span.events if name == "exception"]
+    message = "lone \\ud800 surrogate, \x1b[2J and \u202e"
+    assert exception["exception.message"] == message
+
+
 def test_records_name_the_span_they_are_logged_in_or_none(collector, app):
     start_tracing()
     records = handled_records(app)

@@ -7,13 +7,15 @@ import os
 import threading
 import time
 from collections.abc import Sequence
+from typing import Any
 
-from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
     SpanExporter,
     SpanExportResult,
 )
+from opentelemetry.trace import Status
 
 from ..log.report import note, warn
 
@@ -80,7 +82,7 @@ class CountingExporter(SpanExporter):
         return False
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        failure = send(self.exporter, spans)
+        failure = send(self.exporter, [encodable(span) for span in spans])
         with self.books:
             self.waiting -= len(spans)
         if failure is None:
@@ -122,6 +124,41 @@ class CountingExporter(SpanExporter):
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return self.exporter.force_flush(timeout_millis)
+
+
+def encodable(span: ReadableSpan) -> ReadableSpan:
+    """span, or a copy of it with lone surrogates escaped ("\\ud800"), as the log
+    escapes them: one in an exception's message (from a JSON body, say) would make
+    its whole batch fail to encode."""
+    events = [(event, dict(event.attributes or {})) for event in span.events]
+    attributes = dict(span.attributes or {})
+    texts = [span.name, span.status.description, *attributes.values()]
+    texts += [value for _, found in events for value in found.values()]
+    if all(escaped(text) == text for text in texts):
+        return span
+    return ReadableSpan(
+        name=escaped(span.name), context=span.context, parent=span.parent,
+        resource=span.resource, kind=span.kind, links=span.links,
+        attributes=escaped_values(attributes),
+        events=[Event(event.name, escaped_values(found), event.timestamp)
+                for event, found in events],
+        status=Status(span.status.status_code, escaped(span.status.description)),
+        start_time=span.start_time, end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )  # fmt: skip
+
+
+def escaped_values(attributes: dict[str, Any]) -> dict[str, Any]:
+    return {name: escaped(value) for name, value in attributes.items()}
+
+
+def escaped(value: Any) -> Any:
+    """Text with its lone surrogates escaped, in a sequence too; anything else as is."""
+    if isinstance(value, str) and not value.isascii():
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list | tuple):
+        return type(value)(map(escaped, value))
+    return value
 
 
 def send(exporter: SpanExporter, spans: Sequence[ReadableSpan]) -> str | None:
