@@ -10,6 +10,7 @@ import sentry_sdk
 from flask import current_app, request
 
 from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.log.tracebacks import MAX_MESSAGE
 from {{ cookiecutter.package_name }}.sentry import tag_request_id
 
 from .conftest import PRODUCTION_OVERRIDES, failing_app
@@ -68,6 +69,18 @@ def test_unhandled_exception_is_one_event_with_the_request_id(sentry_server):
     assert event["tags"]["request_id"] == "sentry-1"
     assert event["environment"] == "testing"
     assert "user" not in event or "ip_address" not in event["user"]
+
+
+def test_a_huge_hostile_message_is_cut_as_the_log_cuts_it(sentry_server):
+    message = "huge \ud800 \x1b[2J \u202e " + "x" * 10_000_000
+    app = failing_app(message, SENTRY_DSN=sentry_server.dsn)
+    assert app.test_client().get("/boom").status_code == 500
+    sentry_sdk.flush(timeout=5)
+    assert wait_for(lambda: sentry_server.events)
+    value = sentry_server.events[0]["exception"]["values"][-1]["value"]
+    assert value.startswith("huge \ud800 \x1b[2J \u202e xxx")
+    assert len(value) <= MAX_MESSAGE
+    assert len(sentry_server.received) < 20 * MAX_MESSAGE
 
 
 def test_a_logged_error_is_an_event_too(sentry_server):

@@ -11,6 +11,7 @@ from flask import Flask
 from sentry_sdk.integrations.flask import FlaskIntegration
 from sentry_sdk.integrations.logging import LoggingIntegration
 
+from .log.tracebacks import MAX_MESSAGE
 from .request_id import get_request_id
 from .scrub import scrub, scrub_headers
 {%- if cookiecutter.use_opentelemetry %}
@@ -36,6 +37,9 @@ def init_sentry(app: Flask) -> None:
         # Request bodies are never sent, and every event is scrubbed (scrub.py): the
         # SDK's own scrubber only knows a list of exact names.
         max_request_body_size="never",
+        # Text in an event is cut where the log cuts a message: newer SDKs send it
+        # whole, a 10 MB exception message three times over.
+        max_value_length=MAX_MESSAGE,
         before_send=scrub_event,
         before_send_transaction=scrub_event,
         traces_sample_rate=float(app.config["SENTRY_TRACES_SAMPLE_RATE"] or 0),
