@@ -169,13 +169,16 @@ def test_request_values_in_a_span_are_bounded_and_keep_no_secret(collector):
     assert any("page=2&api_token=[Filtered]" in value for value in text)
 
 
-def test_a_lone_surrogate_in_an_error_loses_no_span(collector):
-    """Escaped, as the log escapes it: the error's span and its batch arrive."""
+def test_a_hostile_error_loses_no_span_and_keeps_no_secret(collector):
+    """A lone surrogate is escaped, as the log escapes it: the error's span and its
+    batch arrive. Its secrets are filtered, as the log filters them."""
     app = traced_app(PROPAGATE_EXCEPTIONS=False)
+    # pytest's log capture keeps the raw text, which pytest-xdist cannot send on.
+    app.logger.propagate = False
 
     @app.route("/_test/hostile")
     def hostile():
-        raise RuntimeError("lone \ud800 surrogate, \x1b[2J and \u202e")
+        raise RuntimeError("lone \ud800 surrogate, \x1b[2J, \u202e and password=s3cret")
 
     client = app.test_client()
     hostile_id = client.get("/_test/hostile").headers["X-Request-ID"]
@@ -184,8 +187,9 @@ def test_a_lone_surrogate_in_an_error_loses_no_span(collector):
     assert spans_of(collector, other_id)
     assert span.status == ERROR
     (exception,) = [attrs for name, attrs in span.events if name == "exception"]
-    message = "lone \\ud800 surrogate, \x1b[2J and \u202e"
+    message = "lone \\ud800 surrogate, \x1b[2J, \u202e and password=[Filtered]"
     assert exception["exception.message"] == message
+    assert "s3cret" not in repr(span.events)
 
 
 def test_records_name_the_span_they_are_logged_in_or_none(collector, app):

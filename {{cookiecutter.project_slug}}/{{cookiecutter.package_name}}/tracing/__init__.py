@@ -9,7 +9,8 @@ Tracing starts in each process with its first request, after any fork: the threa
 that sends the spans would not live on in the workers of a process that forked
 (gunicorn's master, with --preload). ids.py gives each request and record their
 trace's ids; export.py keeps the spans waiting for that thread in a bounded queue,
-so a collector that is down or hung never makes a request wait.
+so a collector that is down or hung never makes a request wait, and takes their
+secrets out on that thread.
 """
 
 import atexit
@@ -31,7 +32,7 @@ from opentelemetry.trace import format_trace_id
 
 from ..log.report import warn
 from .export import CountingExporter, SpanQueue, send
-from .ids import TRACE_IDS, scrub_query, use_trace_ids
+from .ids import TRACE_IDS, use_trace_ids
 
 if TYPE_CHECKING:  # the WSGI types exist for type checkers only
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -57,9 +58,7 @@ def init_tracing(app: Flask) -> None:
                 "Tracing is off: set OTEL_EXPORTER_OTLP_ENDPOINT to send traces"
             )
         return
-    FlaskInstrumentor().instrument_app(
-        app, request_hook=use_trace_ids, response_hook=scrub_query
-    )
+    FlaskInstrumentor().instrument_app(app, request_hook=use_trace_ids)
     queries = SQLAlchemyInstrumentor()
     if not queries.is_instrumented_by_opentelemetry:
         # Every engine made from now on; its declared SQLAlchemy range lags the

@@ -16,8 +16,10 @@ from opentelemetry.sdk.trace.export import (
     SpanExportResult,
 )
 from opentelemetry.trace import Status
+from opentelemetry.util.types import Attributes
 
 from ..log.report import note, warn
+from ..scrub import scrub_text
 
 BATCH_SIZE = 512  # spans sent at once, unless OTEL_BSP_MAX_EXPORT_BATCH_SIZE says
 REPORT_INTERVAL = 60.0  # seconds between two reports of spans that were lost
@@ -82,7 +84,7 @@ class CountingExporter(SpanExporter):
         return False
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        failure = send(self.exporter, [encodable(span) for span in spans])
+        failure = send(self.exporter, [safe_to_send(span) for span in spans])
         with self.books:
             self.waiting -= len(spans)
         if failure is None:
@@ -126,38 +128,37 @@ class CountingExporter(SpanExporter):
         return self.exporter.force_flush(timeout_millis)
 
 
-def encodable(span: ReadableSpan) -> ReadableSpan:
-    """span, or a copy of it with lone surrogates escaped ("\\ud800"), as the log
-    escapes them: one in an exception's message (from a JSON body, say) would make
-    its whole batch fail to encode."""
-    events = [(event, dict(event.attributes or {})) for event in span.events]
-    attributes = dict(span.attributes or {})
-    texts = [span.name, span.status.description, *attributes.values()]
-    texts += [value for _, found in events for value in found.values()]
-    if all(escaped(text) == text for text in texts):
-        return span
+def safe_to_send(span: ReadableSpan) -> ReadableSpan:
+    """A copy of span whose text keeps no secret (scrub.py's rule: a query string's,
+    an exception message's) and escapes lone surrogates ("\\ud800") as the log does:
+    one of them, from a JSON body by way of an exception's message, would make the
+    whole batch fail to encode."""
     return ReadableSpan(
-        name=escaped(span.name), context=span.context, parent=span.parent,
+        name=cleaned(span.name), context=span.context, parent=span.parent,
         resource=span.resource, kind=span.kind, links=span.links,
-        attributes=escaped_values(attributes),
-        events=[Event(event.name, escaped_values(found), event.timestamp)
-                for event, found in events],
-        status=Status(span.status.status_code, escaped(span.status.description)),
+        attributes=cleaned_values(span.attributes),
+        events=[Event(event.name, cleaned_values(event.attributes), event.timestamp)
+                for event in span.events],
+        status=Status(span.status.status_code, cleaned(span.status.description)),
         start_time=span.start_time, end_time=span.end_time,
         instrumentation_scope=span.instrumentation_scope,
     )  # fmt: skip
 
 
-def escaped_values(attributes: dict[str, Any]) -> dict[str, Any]:
-    return {name: escaped(value) for name, value in attributes.items()}
+def cleaned_values(attributes: Attributes) -> dict[str, Any]:
+    return {name: cleaned(value) for name, value in (attributes or {}).items()}
 
 
-def escaped(value: Any) -> Any:
-    """Text with its lone surrogates escaped, in a sequence too; anything else as is."""
-    if isinstance(value, str) and not value.isascii():
+def cleaned(value: Any) -> Any:
+    """Text without its secrets, its lone surrogates escaped, in a sequence too;
+    anything else as it is."""
+    if isinstance(value, str):
+        value = scrub_text(value)
+        if value.isascii():
+            return value
         return value.encode("utf-8", "backslashreplace").decode("utf-8")
     if isinstance(value, list | tuple):
-        return type(value)(map(escaped, value))
+        return type(value)(map(cleaned, value))
     return value
 
 

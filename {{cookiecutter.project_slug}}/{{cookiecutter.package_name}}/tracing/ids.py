@@ -11,7 +11,6 @@ from opentelemetry.trace import format_span_id, format_trace_id
 
 from ..request_id import ENVIRON_KEY as REQUEST_ID_KEY
 from ..request_id import given_request_id
-from ..scrub import scrub_text
 
 if TYPE_CHECKING:  # the WSGI types exist for type checkers only
     from _typeshed.wsgi import WSGIEnvironment
@@ -20,8 +19,6 @@ if TYPE_CHECKING:  # the WSGI types exist for type checkers only
 # after its span ended: gunicorn's access line, an error while the response streams.
 IDS_KEY = __name__
 NO_IDS = ("-", "-")
-# The attributes that may quote a query string, by OpenTelemetry's old and new names.
-QUERY_ATTRIBUTES = ("http.target", "http.url", "url.query", "url.full")
 
 
 def use_trace_ids(span: trace.Span, environ: "WSGIEnvironment") -> None:
@@ -35,16 +32,6 @@ def use_trace_ids(span: trace.Span, environ: "WSGIEnvironment") -> None:
         )
         if given_request_id(environ) is None:
             environ[REQUEST_ID_KEY] = environ[IDS_KEY][0]
-
-
-def scrub_query(span: trace.Span, status: str, headers: object) -> None:
-    """The Flask instrumentation's response hook: the secrets of a query string
-    (scrub.py's rule) stay out of the attributes that quote it."""
-    attributes = getattr(span, "attributes", None) or {}
-    for key in QUERY_ATTRIBUTES:
-        value = attributes.get(key)
-        if isinstance(value, str) and (scrubbed := scrub_text(value)) != value:
-            span.set_attribute(key, scrubbed)
 
 
 def current_ids() -> tuple[str, str]:
