@@ -190,6 +190,7 @@ def test_a_request_never_waits_for_a_collector_that_does_not_read(capsys):
     reports = re.findall(r"(\d+) records could not be written to 127\.0\.0\.1", err)
     assert len(reports) == 1  # once: the next report comes a minute later
     assert "(TimeoutError: timed out)" in err
+    handler_named(app, "syslog").close()  # its count told now, not after the suite
 
 
 def test_a_collector_that_comes_up_late_is_used(capsys):
@@ -243,6 +244,7 @@ def test_after_a_failure_the_handler_rests_and_counts(capsys, monkeypatch):
         logged(app)
         rests.append(handler.rest_for)
     assert rests == [2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0]  # twice as long, to 60 s
+    handler.close()  # its count told now, not after the suite
 
 
 def test_a_collector_restart_loses_no_record_unreported(tcp_listener):
