@@ -12,6 +12,8 @@ import smtplib
 import socket
 import ssl
 import threading
+from email import policy
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from logging.handlers import SMTPHandler
@@ -80,6 +82,19 @@ def ehlo_name() -> str:
     return socket.getfqdn()
 
 
+class HeaderClasses(HeaderRegistry):
+    """email's registry of header classes, which makes each class once: by itself
+    it makes a new one for every header of every mail, most of what a mail costs."""
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019 (one registry, kept for good)
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        return super().__getitem__(name)
+
+
+# EmailMessage's policy (policy.default), with that registry.
+MAIL_POLICY = policy.default.clone(header_factory=HeaderClasses())
+
+
 class ErrorMailHandler(ReportsFailures, SMTPHandler):
     rest = 1.0  # seconds without trying after a failure (see report.py)
     use_ssl = False
@@ -105,7 +120,7 @@ class ErrorMailHandler(ReportsFailures, SMTPHandler):
             body += f"\n{held_back} more of the same error went unmailed.\n"
         if self.unsent:
             body += f"\n{self.unsent} error mails before this one could not be sent.\n"
-        message = EmailMessage()
+        message = EmailMessage(MAIL_POLICY)
         message["From"], message["To"] = self.fromaddr, ", ".join(self.toaddrs)
         message["Subject"] = self.getSubject(record)
         message["Date"] = formatdate(localtime=True)
