@@ -272,6 +272,27 @@ def test_a_stream_the_client_leaves_is_closed(app):
     assert closed == [True]
 
 
+def test_a_streamed_body_never_read_is_closed(app):
+    """A HEAD request's body is never iterated; the server still closes it."""
+    closed = []
+
+    class Body:
+        def __iter__(self):
+            yield b"never sent"
+
+        def close(self):
+            closed.append(True)
+
+    @app.route("/_test/closable")
+    def closable():
+        return app.response_class(Body())
+
+    response = app.test_client().head("/_test/closable")
+    assert response.get_data() == b""
+    response.close()
+    assert closed == [True]
+
+
 def test_a_file_the_server_sends_itself_is_left_to_it(app, tmp_path):
     """The server's wsgi.file_wrapper (gunicorn's sends with os.sendfile)."""
     (tmp_path / "file.txt").write_text("sent by the server")

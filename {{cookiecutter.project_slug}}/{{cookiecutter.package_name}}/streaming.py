@@ -22,20 +22,32 @@ def init_streaming_errors(app: Flask) -> None:
     def log_errors_while_streaming(response: Response) -> Response:
         # A file the server sends itself (direct_passthrough) stays as it is.
         if response.is_streamed and not response.direct_passthrough:
-            response.response = logged(app, request.environ, response.response)
+            response.response = LoggedBody(app, request.environ, response.response)
         return response
 
 
-def logged(
-    app: Flask, environ: "WSGIEnvironment", body: Iterable[Any]
-) -> Iterator[Any]:
-    """body, logging the error it raises. Closing it closes body (PEP 380)."""
-    try:
-        yield from body
-    except Exception:
-        # The view's request context is gone: a new one, on the same request.
-        with app.request_context(environ):
-            app.logger.exception(
-                "Exception while streaming %s [%s]", request.path, request.method
-            )
-        raise
+class LoggedBody:
+    """A response body whose errors are logged as they reach the server."""
+
+    def __init__(
+        self, app: Flask, environ: "WSGIEnvironment", body: Iterable[Any]
+    ) -> None:
+        self.app, self.environ, self.body = app, environ, body
+
+    def __iter__(self) -> Iterator[Any]:
+        try:
+            yield from self.body
+        except Exception:
+            # The view's request context is gone: a new one, on the same request.
+            with self.app.request_context(self.environ):
+                self.app.logger.exception(
+                    "Exception while streaming %s [%s]", request.path, request.method
+                )
+            raise
+
+    def close(self) -> None:
+        """The server calls it when the response ends, however it ends (a HEAD
+        request's body is never iterated, but closed)."""
+        close = getattr(self.body, "close", None)
+        if close is not None:
+            close()
