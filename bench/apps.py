@@ -62,13 +62,22 @@ def plain_file_handler(handler):
     return plain
 
 
-def bare(secret_key=None):
-    """Bare Flask with its default logging: a traceback on stderr for every 500."""
+def bare(secret_key=None, database=False):
+    """Bare Flask with its default logging: a traceback on stderr for every 500.
+
+    database: with Flask-SQLAlchemy too, as the generated app has it, on an
+    in-memory SQLite database: its session ends at each request's teardown.
+    """
     app = Flask("bare")
     if secret_key:
         # With a key Flask prepares signed sessions on every request, as any real
         # deployment does.
         app.config["SECRET_KEY"] = secret_key
+    if database:
+        from flask_sqlalchemy import SQLAlchemy
+
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
+        SQLAlchemy(app)
     return add_routes(app)
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from bench.__main__ import CHART
 from bench.common import SideFailed, alternate
-from bench.hot_path import GUNICORN_ROWS
+from bench.hot_path import BARE_DATABASE_LABEL, GUNICORN_ROWS
 from bench.load import parse_wrk
 from bench.shared_file import count_records
 from harness.bake import TEMPLATE
@@ -112,8 +112,14 @@ def test_gunicorn_answers_every_request(quick_bench):
         assert row["failed"] == "0", row
 
 
-def test_hot_path_compares_like_with_like_under_gunicorn(quick_bench):
+def test_hot_path_compares_like_with_like(quick_bench):
+    """Under gunicorn, with or without an access line on both sides; in process,
+    also against bare Flask with Flask-SQLAlchemy, which the generated app has."""
     rows = table_dicts(quick_bench, "Hot path")
+    in_process = [row["where"] for row in rows if row["where"].startswith("in process")]
+    assert [where.endswith(BARE_DATABASE_LABEL) for where in in_process] == [
+        False, True, False, True
+    ]  # fmt: skip
     under_gunicorn = [row["where"].split(" s, ", 1)[1] for row in rows
                       if row["where"].startswith("gunicorn")]  # fmt: skip
     assert under_gunicorn == [label for _, _, label in GUNICORN_ROWS]
