@@ -111,7 +111,7 @@ def build_setup(app: Flask, settings: str) -> LogSetup:
 def exit_wait(config: Config) -> float:
     """Seconds a normal exit waits for queued records: the wait of the handlers that
     may need one, else 5. gunicorn.conf.py lets a stopping worker wait that long."""
-    waits = [5.0]
+    waits: list[float] = []
 {%- if cookiecutter.use_smtp_handler %}
     if config["MAIL_SERVER"]:
         waits.append(float(config["MAIL_EXIT_WAIT"]))
@@ -120,7 +120,7 @@ def exit_wait(config: Config) -> float:
     if config["SYSLOG_ADDRESS"]:
         waits.append(float(config["SYSLOG_TIMEOUT"]))
 {%- endif %}
-    return max(waits[1:] or waits)
+    return max(waits, default=5.0)
 
 
 def log_startup(app: Flask) -> None:

@@ -48,6 +48,7 @@ def build_file_handler(app: Flask) -> logging.Handler | None:
 {%- endif %}
     except OSError as exc:
         raise HandlerUnavailable(f"cannot write {path} ({exc})") from exc
+    handler.destination = handler.baseFilename
     handler.setLevel(app.config["LOG_FILE_LEVEL"])
     handler.setFormatter(line_formatter())
     return handler
@@ -61,20 +62,14 @@ def check_writable(path: str) -> None:
     """
     directory = os.path.dirname(path)
     os.makedirs(directory, exist_ok=True)
-    with open(path, "a", encoding="utf-8"):
-        pass
-    with tempfile.TemporaryFile(dir=directory):
-        pass
+    open(path, "a", encoding="utf-8").close()
+    tempfile.TemporaryFile(dir=directory).close()
 
 
 class LogFileHandler(ReportsFailures, Rotating):
     """The rotating handler. A failed write (a full disk, a deleted folder) is told
     on stderr (see ReportsFailures), and the next record starts on a line of its own:
     a record cut short is never glued to the next one."""
-
-    def __init__(self, path: str, **kwargs: object) -> None:
-        super().__init__(path, **kwargs)  # type: ignore[arg-type]
-        self.destination = self.baseFilename
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)

@@ -16,8 +16,10 @@ LINE_FORMAT = (
 {%- endif %}
     "%(message)s [in %(source_file)s:%(source_line)d]"
 )
+{%- if cookiecutter.log_format == "text" %}
 # The web server's own lines: no place in the app's code to name.
 SERVER_FORMAT = LINE_FORMAT.removesuffix(" [in %(source_file)s:%(source_line)d]")
+{%- endif %}
 {%- if cookiecutter.log_format == "json" %}
 
 # The field names of every line of this process: LOG_SCHEMA, which init_logging()

@@ -49,7 +49,8 @@ def build_mail_handler(app: Flask) -> logging.Handler | None:
     if not config["ADMINS"]:
         raise HandlerUnavailable("MAIL_SERVER is set but ADMINS is empty")
     sender = config["MAIL_SENDER"] or f"server-error@{socket.gethostname()}"
-    if config["CONFIG_NAME"] == "production" and "." not in domain_of(sender):
+    domain = sender.rpartition("@")[2].strip(".")
+    if config["CONFIG_NAME"] == "production" and "." not in domain:
         warn(
             f"the error mail sender {sender} has no full domain, and mail servers "
             "that require one refuse its mail: set FLASK_MAIL_SENDER to an address "
@@ -65,15 +66,13 @@ def build_mail_handler(app: Flask) -> logging.Handler | None:
         timeout=float(config["MAIL_TIMEOUT"]),
     )
     handler.use_ssl = bool(config["MAIL_USE_SSL"])
+    admins = ", ".join(handler.toaddrs)
+    handler.destination = f"{handler.mailhost}:{handler.mailport}, to {admins}"
     folder = os.path.join(app.instance_path, "mail-throttle")
     handler.addFilter(MailThrottle(folder, float(config["MAIL_THROTTLE_SECONDS"])))
     handler.setLevel(logging.ERROR)
     handler.setFormatter(logging.Formatter(MAIL_FORMAT, defaults=FIELD_DEFAULTS))
     return handler
-
-
-def domain_of(address: str) -> str:
-    return address.rpartition("@")[2].strip(".")
 
 
 @functools.cache
@@ -101,12 +100,6 @@ class ErrorMailHandler(ReportsFailures, SMTPHandler):
     smtp: smtplib.SMTP | None = None  # the conversation under way
     stopped_by = ""  # why interrupt() ended it
     unsent = 0  # mails that failed since the last one sent
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.destination = (
-            f"{self.mailhost}:{self.mailport}, to {', '.join(self.toaddrs)}"
-        )
 
     def getSubject(self, record: logging.LogRecord) -> str:
         """'[Project] ValueError: message', with '=?' broken up: a mail library would

@@ -31,6 +31,7 @@ def build_nt_eventlog_handler(app: Flask) -> logging.Handler | None:
         ) from exc
     # Always text: the Event Viewer shows a message as text, not as JSON. A record
     # is short enough for one event (tracebacks.py bounds it).
+    handler.destination = f"the event log (source {appname!r})"
     handler.setFormatter(TextFormatter())
     return handler
 
@@ -38,7 +39,3 @@ def build_nt_eventlog_handler(app: Flask) -> logging.Handler | None:
 class EventLogHandler(ReportsFailures, NTEventLogHandler):
     """NTEventLogHandler, telling of events it cannot write (the Event Log service
     stopped, say) at most once a minute, with a count."""
-
-    def __init__(self, appname: str) -> None:
-        super().__init__(appname)
-        self.destination = f"the event log (source {appname!r})"
