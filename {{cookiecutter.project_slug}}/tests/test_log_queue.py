@@ -3,6 +3,7 @@ record lost in silence, a thread of its own in every process."""
 
 import logging
 import os
+import queue as queue_module
 import re
 import subprocess
 import sys
@@ -188,6 +189,30 @@ def test_the_exit_reports_what_is_queued_and_ends_what_is_in_flight(logger, caps
     # The record in flight was interrupted: its handler told of it, once.
     assert "1 records could not be written to the held handler (ConnectionError" in err
     assert held.records == []
+
+
+def test_the_exit_lets_the_thread_take_a_record_under_its_eyes(logger, capsys):
+    """The thread may take the last queued record between the exit's look at the
+    queue and its own take: this queue's size is always read that moment too early."""
+
+    class LookedAtTooEarly(queue_module.Queue):
+        def qsize(self):
+            return super().qsize() + 1
+
+        def empty(self):
+            return False
+
+    held = HeldHandler()
+    queue = queue_for(logger, held, exit_wait=0.05)
+    queue.queue = LookedAtTooEarly()  # before the first record starts the thread
+    logger.error("in flight")
+    assert held.waiting.wait(5)
+    logger.error("queued")
+    queue.flush()
+    queue.close()
+    err = readable(capsys.readouterr().err)
+    assert "1 log records were still queued after the exit wait (0.05 s)" in err
+    assert queue.wait(0)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")

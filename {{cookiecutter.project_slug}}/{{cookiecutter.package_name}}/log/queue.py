@@ -17,10 +17,9 @@ import weakref
 from logging.handlers import QueueHandler, QueueListener
 
 from .records import prepare
-from .report import warn, write_records
+from .report import REPORT_INTERVAL, warn, write_records
 
 RECORD_OVERHEAD = 512  # bytes a queued record takes besides its text, about
-REPORT_INTERVAL = 60.0  # seconds between two reports of dropped records
 FORK_WAIT = 10.0  # seconds a fork waits for the thread to finish a record, at most
 
 
@@ -102,8 +101,11 @@ class LogQueueHandler(QueueHandler):
         is lost) and the thread."""
         if self.pid == os.getpid():
             unsent = []
-            while not self.queue.empty():
-                unsent.append(self.queue.get_nowait())
+            for _ in range(self.queue.qsize()):  # not what other threads log now
+                try:
+                    unsent.append(self.queue.get_nowait())
+                except queue.Empty:  # the thread took the last one first
+                    break
             errors = [r for r in unsent if r is not None and r.levelno >= logging.ERROR]
             if unsent:
                 wait = f"the exit wait ({self.exit_wait:g} s)"
