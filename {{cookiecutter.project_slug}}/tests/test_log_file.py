@@ -3,6 +3,7 @@
 import os
 import re
 import shutil
+import sqlite3  # noqa: F401 (see as_unprivileged_user)
 import sys
 import tempfile
 import time
@@ -81,7 +82,9 @@ def test_unwritable_location_warns_once_and_app_still_works(tmp_path, capsys):
 
 def as_unprivileged_user(function):
     """Run function as a user without root's right to write anywhere; return its
-    result. Root forks a child that drops to "nobody"; others run it here."""
+    result. Root forks a child that drops to "nobody"; others run it here. The child
+    may not read root's files, the Python installation's among them when it lives
+    under /root: what the app imports late (SQLite's driver) is imported above."""
     if os.geteuid() != 0:
         return function()
     read_end, write_end = os.pipe()
@@ -102,15 +105,17 @@ def as_unprivileged_user(function):
 
 @pytest.fixture
 def read_only_folder():
-    """A folder nobody but root may add files to, holding a writable app.log."""
+    """A folder nobody but root may add files to, holding a writable app.log and its
+    lock file: the handler could write, but never rotate."""
     with tempfile.TemporaryDirectory() as top:
         os.chmod(top, 0o755)  # reachable by every user
         folder = os.path.join(top, "logs")
         os.mkdir(folder)
         log_file = os.path.join(folder, "app.log")
-        with open(log_file, "w"):
-            pass
-        os.chmod(log_file, 0o666)
+        for name in (log_file, os.path.join(folder, ".__app.lock")):
+            with open(name, "w"):
+                pass
+            os.chmod(name, 0o666)
         os.chmod(folder, 0o555)
         try:
             yield log_file

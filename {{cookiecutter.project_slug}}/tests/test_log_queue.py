@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 import uuid
 
 import pytest
@@ -213,6 +214,55 @@ def test_the_exit_lets_the_thread_take_a_record_under_its_eyes(logger, capsys):
     err = readable(capsys.readouterr().err)
     assert "1 log records were still queued after the exit wait (0.05 s)" in err
     assert queue.wait(0)
+
+
+class StuckHandler(logging.Handler):
+    """Stuck in its first record until released, and nothing can interrupt it."""
+
+    def __init__(self):
+        super().__init__()
+        self.started, self.released = threading.Event(), threading.Event()
+
+    def emit(self, record):
+        self.started.set()
+        self.released.wait(30)
+
+
+def test_the_exit_waits_a_while_for_a_handler_it_cannot_interrupt(logger, monkeypatch):
+    monkeypatch.setattr(log.queue, "IN_FLIGHT_WAIT", 0.2)
+    stuck = StuckHandler()
+    queue = queue_for(logger, stuck, exit_wait=0.05)
+    logger.warning("stuck")
+    assert stuck.started.wait(5)
+    began = time.monotonic()
+    queue.flush()
+    queue.close()
+    took = time.monotonic() - began
+    stuck.released.set()
+    assert 0.2 < took < 5  # the exit wait, then IN_FLIGHT_WAIT: not until released
+
+
+def test_a_fork_waits_at_most_fork_wait_for_every_thread(logger, monkeypatch):
+    """Two threads stuck in a record: the fork waits FORK_WAIT in all, not each."""
+    monkeypatch.setattr(log.queue, "FORK_WAIT", 0.2)
+    stuck = [StuckHandler(), StuckHandler()]
+    for number, handler in enumerate(stuck):
+        other = logging.getLogger(f"{logger.name}.{number}")
+        other.propagate = False
+        queue_for(other, handler)
+        other.warning("stuck")
+        assert handler.started.wait(5)
+    began = time.monotonic()
+    log.queue._pause()  # what os.fork() calls first
+    took = time.monotonic() - began
+    log.queue._resume()
+    for number, handler in enumerate(stuck):
+        handler.released.set()
+        other = logging.getLogger(f"{logger.name}.{number}")
+        for queue in other.handlers:
+            other.removeHandler(queue)
+            queue.close()
+    assert took < 1.0
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")

@@ -21,6 +21,7 @@ from .report import REPORT_INTERVAL, warn, write_records
 
 RECORD_OVERHEAD = 512  # bytes a queued record takes besides its text, about
 FORK_WAIT = 10.0  # seconds a fork waits for the thread to finish a record, at most
+IN_FLIGHT_WAIT = 2.0  # seconds an exit then gives the record in flight, at most
 
 
 class LogQueueHandler(QueueHandler):
@@ -116,7 +117,7 @@ class LogQueueHandler(QueueHandler):
                 self.pending -= len(unsent)
             for target in self.targets:
                 getattr(target, "interrupt", lambda: None)()
-            self.wait(2.0)
+            self.wait(IN_FLIGHT_WAIT)
         if self.dropped:
             self.report_drops()
         self.stop()
