@@ -11,7 +11,7 @@ from .escape import escape_controls
 from .formatters import line_formatter
 
 LOGGER = __name__.rsplit(".", 1)[0]  # this package's logger name
-REPORT_INTERVAL = 60.0  # seconds between two reports of a failing handler, or of drops
+REPORT_INTERVAL = 60.0  # seconds between two reports of what a sink or a queue lost
 MAX_REST = 60.0  # seconds a network handler rests after failures, at most
 GOING_ON = "the app goes on, and says so again in a minute"
 

@@ -18,11 +18,10 @@ from opentelemetry.sdk.trace.export import (
 from opentelemetry.trace import Status
 from opentelemetry.util.types import Attributes
 
-from ..log.report import note, warn
+from ..log.report import REPORT_INTERVAL, note, warn
 from ..scrub import scrub_text
 
 BATCH_SIZE = 512  # spans sent at once, unless OTEL_BSP_MAX_EXPORT_BATCH_SIZE says
-REPORT_INTERVAL = 60.0  # seconds between two reports of spans that were lost
 EXPORTER_LOGGER = "opentelemetry.exporter.otlp"
 
 
