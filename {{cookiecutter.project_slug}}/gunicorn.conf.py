@@ -91,7 +91,7 @@ class GunicornLogger(glogging.Logger):
             request_id=escape_controls(environ.get(REQUEST_ID_KEY, "-")),
             method=escape_controls(environ.get("REQUEST_METHOD", "-")),
             path=escape_controls(path),
-            remote_addr=environ.get("REMOTE_ADDR", "-"),
+            remote_addr=escape_controls(environ.get("REMOTE_ADDR", "-")),
             user="-",
             status=status,
             duration_ms=milliseconds,

@@ -70,10 +70,13 @@ def test_an_access_line_carries_the_requests_trace(capsys):
 {%- endif %}
 
 
-def test_a_hostile_path_stays_on_its_line(capsys):
-    line = access_line(capsys, "/x\r\nINFO forged\x1b[2J")
+def test_a_hostile_path_and_address_stay_on_their_line(capsys):
+    """ProxyFix puts a client's X-Forwarded-For in REMOTE_ADDR."""
+    hostile = {"REMOTE_ADDR": "10.0.0.1\x85\u202e"}
+    line = access_line(capsys, "/x\r\nINFO forged\x1b[2J", **hostile)
     assert len(line.splitlines()) == 1
     assert "/x\\r\\nINFO forged\\x1b[2J" in readable(line)
+    assert "10.0.0.1\\x85\\u202e" in readable(line)
 
 
 @pytest.mark.parametrize("path", ["/livez", "/readyz"])
@@ -98,6 +101,20 @@ def test_gunicorns_own_lines_have_the_apps_format(capsys):
 {%- else %}
     assert " INFO gunicorn.error [- - - -] Booting worker with pid: 42\n" in line
 {%- endif %}
+
+
+def test_gunicorns_own_traceback_is_escaped_bounded_and_scrubbed(capsys):
+    """gunicorn logs an error a streamed body raises, traceback and all, itself."""
+    logger = gunicorn_settings()["logger_class"](gunicorn_config.Config())
+    try:
+        raise RuntimeError("password=hunter2 \r\nFORGED\x1b[2J" + "x" * 100_000)
+    except RuntimeError:
+        logger.exception("Error handling request /stream")
+    output = capsys.readouterr().err
+    assert "\\r\\nFORGED\\x1b[2J" in readable(output)
+    assert all(line.isprintable() for line in readable(output).splitlines())
+    assert "hunter2" not in output
+    assert len(output) < 30_000
 
 
 def test_no_control_socket_unless_turned_on():

@@ -454,10 +454,24 @@ def test_a_syntax_errors_source_line_is_escaped():
     ]
 
 
+# A file name is data too: compile(source, name) takes any name, a request's too.
+HOSTILE_NAME = "<req\nFORGED\x1b[2J\u202e>"
+ESCAPED_NAME = "<req\\nFORGED\\x1b[2J\\u202e>"
+
+
 def test_a_file_name_in_a_frame_is_escaped():
-    hostile = compile("raise ValueError('boom')", "<req\x1b[2J>", "exec")
-    text = format_exception(caught(lambda: exec(hostile)))  # noqa: S102 (our own)
-    assert 'File "<req\\x1b[2J>", line 1' in text
+    hostile = compile("raise ValueError('boom')", HOSTILE_NAME, "exec")
+    exc = caught(lambda: exec(hostile))  # noqa: S102 (our own)
+    text = format_exception(exc)
+    assert f'File "{ESCAPED_NAME}", line 1' in text
+    assert all(line.isprintable() for line in text.splitlines())
+    exc_info = (type(exc), exc, exc.__traceback__)
+    assert prepare(make_record(exc_info=exc_info)).source_file == ESCAPED_NAME
+
+
+def test_a_syntax_errors_file_name_is_escaped():
+    text = format_exception(caught(lambda: compile("x = (", HOSTILE_NAME, "exec")))
+    assert f'  File "{ESCAPED_NAME}", line 1' in text.splitlines()
     assert all(line.isprintable() for line in text.splitlines())
 
 

@@ -1,12 +1,13 @@
 """The log line formats, and the one place that picks which every handler uses."""
 
 import logging
+from typing import Any
 
 from .escape import escape_controls
 {%- if cookiecutter.log_format == "json" %}
 from .json_format import SCHEMAS
 {%- endif %}
-from .records import FIELD_DEFAULTS
+from .records import FIELD_DEFAULTS, traceback_text
 
 LINE_FORMAT = (
     "%(asctime)s %(levelname)s %(name)s "
@@ -63,3 +64,7 @@ class TextFormatter(logging.Formatter):
 
     def formatMessage(self, record: logging.LogRecord) -> str:
         return escape_controls(super().formatMessage(record))
+
+    def formatException(self, ei: Any) -> str:
+        """The traceback of a record that was not prepared (gunicorn's)."""
+        return traceback_text(ei[1])

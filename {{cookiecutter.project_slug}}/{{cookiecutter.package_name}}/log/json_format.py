@@ -15,6 +15,8 @@ from typing import Any, ClassVar
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
+from .records import traceback_text
+
 # What records.py adds for the handlers' own use, left out unless a schema names it;
 # the rest of a record's own attributes (the request's, the error's, what a call
 # passed in `extra`) follow the standard fields.
@@ -60,6 +62,10 @@ class JsonLineFormatter(JsonFormatter):
             rename_fields=self.names,
             reserved_attrs=[*RESERVED_ATTRS, *(f for f in INTERNAL if f not in shown)],
         )
+
+    def formatException(self, ei: Any) -> str:
+        """The traceback of a record that was not prepared (gunicorn's)."""
+        return traceback_text(ei[1])
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         return datetime.fromtimestamp(record.created, UTC).isoformat(

@@ -59,7 +59,8 @@ def prepare(record: logging.LogRecord) -> logging.LogRecord:
             setattr(prepared, field, value)
     prepared.msg = scrub_text(clip(record.getMessage(), MAX_MESSAGE))
     prepared.args = None
-    prepared.source_file, prepared.source_line = record.pathname, record.lineno
+    prepared.source_file = escape_controls(record.pathname)
+    prepared.source_line = record.lineno
     prepared.source_function = record.funcName
     if record.exc_info and record.exc_info[1] is not None:
         add_error(prepared, record.exc_info[1])
@@ -70,7 +71,7 @@ def prepare(record: logging.LogRecord) -> logging.LogRecord:
 
 
 def add_error(record: logging.LogRecord, exc: BaseException) -> None:
-    record.exc_text = scrub_text(format_exception(exc))
+    record.exc_text = traceback_text(exc)
     name = type(exc).__name__
     words = " ".join(scrub_text(safe_str(exc)[:400]).split())  # cut: it may be huge
     summary = escape_controls(f"{name}: {words}" if words else name)
@@ -80,9 +81,15 @@ def add_error(record: logging.LogRecord, exc: BaseException) -> None:
     place = f"{record.pathname}:{record.lineno}"  # made, never raised
     if frames:
         frame, line = frames[-1]
-        record.source_file, record.source_line = frame.f_code.co_filename, line
+        record.source_file = escape_controls(frame.f_code.co_filename)
+        record.source_line = line
         record.source_function = frame.f_code.co_name
         own = [f for f in frames if f[0].f_code.co_filename.startswith(PROJECT)]
         frame, line = (own or frames)[-1]
         place = f"{frame.f_code.co_filename}:{line}"
     record.error_place = f"{name} at {place}"
+
+
+def traceback_text(exc: BaseException | None) -> str:
+    """The traceback of exc as a log shows it: escaped, bounded, secrets replaced."""
+    return scrub_text(format_exception(exc)) if exc is not None else ""

@@ -6,7 +6,7 @@ that request data cannot start a line of its own, and bounded, each cut saying s
 
 import traceback
 
-from .escape import clip, escape_lines
+from .escape import clip, escape_controls, escape_lines
 
 MAX_CHAIN = 16
 MAX_FRAMES = 100
@@ -59,6 +59,8 @@ def one_exception(exc: BaseException, depth: int) -> str:
         if len(frames) > MAX_FRAMES:
             lines.append(f"  [... {len(frames) - MAX_FRAMES} frames left out ...]\n")
         stack = traceback.StackSummary.extract(frames[-MAX_FRAMES:])
+        for frame in stack:  # a file name can be data too: compile(source, name)
+            frame.filename = escape_controls(frame.filename)
         lines.append(escape_lines("".join(stack.format())))
     lines.append(describe(exc))
     if isinstance(exc, BaseExceptionGroup):
@@ -73,7 +75,8 @@ def describe(exc: BaseException) -> str:
     text, message = "", safe_str(exc)
     if isinstance(exc, SyntaxError):  # the source line is data too
         if exc.lineno is not None:
-            text = f'  File "{exc.filename or "<string>"}", line {exc.lineno}\n'
+            filename = escape_controls(exc.filename or "<string>")
+            text = f'  File "{filename}", line {exc.lineno}\n'
         if exc.text is not None:
             text += f"    {clip(exc.text.strip(), MAX_MESSAGE)}\n"
         message = str(exc.msg or "<no detail available>")
