@@ -329,6 +329,21 @@ def test_no_warning_otherwise(capsys, config, settings):
     assert "no full domain" not in capsys.readouterr().err
 
 
+def test_errors_not_tried_while_the_handler_rests_are_counted_too(inbox):
+    app = mail_app(free_port(), MAIL_THROTTLE_SECONDS=0)  # the server is down
+    handler = handler_named(app, "mail")
+    handler.rest = 60.0  # after the first failure: no try for longer than the test
+    client = app.test_client()
+    for _ in range(3):
+        client.get("/boom")
+    logged(app)
+    handler.mailport, handler.resting_until = inbox.port, 0.0  # back, rest over
+    client.get("/boom")
+    (mail,) = inbox.wait(1)
+    lines = mail.get_content().splitlines()
+    assert "3 error mails before this one could not be sent." in lines
+
+
 def test_a_server_that_is_down_is_told_and_counted(inbox, capsys):
     app = mail_app(inbox.port, MAIL_THROTTLE_SECONDS=0)
     handler = handler_named(app, "mail")

@@ -10,12 +10,13 @@ import sys
 import threading
 import time
 import uuid
+from types import SimpleNamespace
 
 import pytest
 from flask.logging import default_handler
 
 from {{ cookiecutter.package_name }} import create_app, log
-from {{ cookiecutter.package_name }}.log import exit_wait, records
+from {{ cookiecutter.package_name }}.log import exit_wait, records, report
 from {{ cookiecutter.package_name }}.log.queue import LogQueueHandler
 from {{ cookiecutter.package_name }}.log.report import HandlerUnavailable, ReportsFailures
 
@@ -134,9 +135,13 @@ FULL = re.compile(
 )
 
 
-def test_the_queue_is_bounded_in_bytes_and_counts_what_it_drops(logger, capsys):
+def test_the_queue_is_bounded_in_bytes_and_counts_what_it_drops(
+    logger, capsys, monkeypatch
+):
     """Each record counts its message, its traceback and 512 bytes: 1,500 here, so
-    three fit, the one in the thread's hands included."""
+    three fit, the one in the thread's hands included. The clock is stopped 30 s
+    after the boot (the monotonic clock's start): the first count is told anyway."""
+    monkeypatch.setattr(log.queue, "time", SimpleNamespace(monotonic=lambda: 30.0))
     held, kept = HeldHandler(), ListHandler()
     queue = queue_for(logger, held, kept, max_bytes=4500)
     big = ValueError("y" * 973)  # "ValueError: yyy...": 985 characters
@@ -350,6 +355,51 @@ def test_a_handler_that_breaks_does_not_end_the_thread(logger, capsys):
     assert [r.getMessage() for r in kept.records] == ["one", "two"]
     err = readable(capsys.readouterr().err)
     assert err.count("broken lost a record (RuntimeError: a broken filter)") == 2
+
+
+def test_a_replaced_queue_never_starts_a_thread_again(logger):
+    """create_app() with new settings stops the old queue, which a thread logging
+    at that moment may still reach: its record is handled where it is logged."""
+    kept = ListHandler()
+    queue = queue_for(logger, kept)
+    logger.warning("starts the thread")
+    assert queue.wait(5)
+    queue.stop()
+    logger.warning("reaches the old queue")
+    assert queue.listener is None
+    messages = [r.getMessage() for r in kept.records]
+    assert messages == ["starts the thread", "reaches the old queue"]
+
+
+def test_a_stop_waits_for_a_logging_call_that_starts_the_thread(logger):
+    queue = queue_for(logger, ListHandler())
+    queue.acquire()  # as a logging call (emit) holds it
+    stopper = threading.Thread(target=queue.stop)
+    stopper.start()
+    stopper.join(0.2)
+    assert stopper.is_alive()
+    queue.release()
+    stopper.join(5)
+    assert not stopper.is_alive()
+
+
+def test_a_first_failure_is_told_at_once_on_a_host_just_started(monkeypatch, capsys):
+    """The monotonic clock counts from the boot: a minute has not passed yet."""
+
+    class Failing(ReportsFailures):
+        destination = "the failing handler"
+
+        def emit(self, record):
+            try:
+                raise ConnectionRefusedError("down")
+            except ConnectionRefusedError:
+                self.handleError(record)
+
+    monkeypatch.setattr(report, "time", SimpleNamespace(monotonic=lambda: 30.0))
+    Failing().handle(logging.makeLogRecord({"msg": "first"}))
+    assert "1 records could not be written to the failing handler" in readable(
+        capsys.readouterr().err
+    )
 
 
 def test_a_new_setup_ends_the_thread_of_the_old_one():

@@ -101,6 +101,9 @@ class ErrorMailHandler(ReportsFailures, SMTPHandler):
     stopped_by = ""  # why interrupt() ended it
     unsent = 0  # mails that failed since the last one sent
 
+    def skipped(self, record: logging.LogRecord) -> None:
+        self.unsent += 1
+
     def getSubject(self, record: logging.LogRecord) -> str:
         """'[Project] ValueError: message', with '=?' broken up: a mail library would
         decode '=?utf-8?b?...?=' into lines of a header of its own."""

@@ -40,7 +40,7 @@ class LogQueueHandler(QueueHandler):
         self.queue: queue.Queue[logging.LogRecord | None] = queue.Queue()
         self.books = threading.Condition()
         self.waiting = self.pending = self.dropped = 0  # bytes, records, records
-        self.last_report = 0.0
+        self.last_report = float("-inf")  # a host up for less than a minute reports too
         self.listener: Listener | None = None
         self.pid: int | None = None
 
@@ -124,14 +124,20 @@ class LogQueueHandler(QueueHandler):
         super().close()
 
     def stop(self, wait: bool = False) -> None:
-        """Handle what is queued, then end the thread (a new setup replaces this);
-        with wait, return once it has ended."""
-        if self.listener is not None and self.pid == os.getpid():
-            if wait:
-                self.listener.stop()
-            else:
-                self.listener.enqueue_sentinel()
-        self.listener = self.pid = None
+        """End the thread after what is queued; with wait, once it has ended. Without,
+        a new setup replaced this one: a record that still comes is handled inline."""
+        self.acquire()  # not while a logging call starts the thread
+        try:
+            listener = self.listener if self.pid == os.getpid() else None
+            self.listener = self.pid = None
+            if not wait:
+                self.max_bytes = 0
+        finally:
+            self.release()
+        if listener is not None and wait:
+            listener.stop()
+        elif listener is not None:
+            listener.enqueue_sentinel()
 
 
 class Listener(QueueListener):

@@ -56,7 +56,8 @@ class ReportsFailures(logging.Handler):
     """
 
     destination = "-"  # where the handler writes, for the messages
-    rest = rest_for = resting_until = last_report = 0.0
+    rest = rest_for = resting_until = 0.0
+    last_report = float("-inf")  # the first failure is told at once, however early
     failed = 0  # records lost since the last report
     down_since: float | None = None
     error: BaseException | None = None  # the last failure, for flask check-logging
@@ -64,6 +65,7 @@ class ReportsFailures(logging.Handler):
     def handle(self, record: logging.LogRecord) -> bool:
         if self.down_since is not None and time.monotonic() < self.resting_until:
             self.failed += 1
+            self.skipped(record)
             return False
         self.error = None
         handled = bool(super().handle(record))
@@ -74,12 +76,16 @@ class ReportsFailures(logging.Handler):
             self.failed, self.down_since = 0, None
         return handled
 
+    def skipped(self, record: logging.LogRecord) -> None:
+        """A record not tried while the handler rests: it is lost, as if it failed."""
+
     def handleError(self, record: logging.LogRecord) -> None:
         now = time.monotonic()
         self.error = sys.exc_info()[1] or Exception("the handler failed")
         self.failed += 1
         if self.down_since is None:
-            self.down_since, self.last_report, self.rest_for = now, 0.0, self.rest
+            self.down_since, self.rest_for = now, self.rest
+            self.last_report = float("-inf")  # a new outage is told at once
         else:
             self.rest_for = min(self.rest_for * 2, MAX_REST)
         self.resting_until = now + self.rest_for
