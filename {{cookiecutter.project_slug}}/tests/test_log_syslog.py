@@ -10,7 +10,8 @@ import tempfile
 
 import pytest
 
-from {{ cookiecutter.package_name }}.log.syslog import parse_address
+from {{ cookiecutter.package_name }}.log.syslog import CUT, MAX_DATAGRAM, parse_address
+from {{ cookiecutter.package_name }}.log.tracebacks import MAX_MESSAGE
 
 from .conftest import failing_app, handler_named, logged, readable
 from .peers import free_port
@@ -114,6 +115,25 @@ def test_an_id_given_in_extra_is_escaped_as_rfc_5424_asks(udp_listener):
     assert message["data"] == '[request@32473 id="X\\"\\]\\\\"]'
 
 
+def test_a_record_too_long_for_a_datagram_is_cut_and_the_next_one_sent(
+    udp_listener, capsys
+):
+    """Sent whole, it would be refused: lost, and the handler would rest."""
+    app = syslog_app(address_of(udp_listener))
+    bidi = "\u202e" * MAX_MESSAGE  # escaped: 6 bytes each
+    with app.app_context():
+        try:
+            raise ValueError(bidi)
+        except ValueError:
+            app.logger.exception(bidi)
+        app.logger.error("the record after")
+    first = udp_listener.recv(1 << 17)
+    assert len(first) == MAX_DATAGRAM
+    assert first.endswith(CUT)
+    assert "the record after" in udp_listener.recv(1 << 17).decode()
+    assert "could not be written" not in capsys.readouterr().err
+
+
 def test_tcp_keeps_a_traceback_in_one_frame(tcp_listener):
     app = syslog_app(address_of(tcp_listener), SYSLOG_SOCKTYPE="tcp")
     app.test_client().get("/boom")
@@ -126,6 +146,20 @@ def test_tcp_keeps_a_traceback_in_one_frame(tcp_listener):
     assert "syslog test failure" in readable(first)
     assert "the record after" in second
     assert "Traceback" not in second
+
+
+def test_a_local_daemon_that_restarts_loses_nothing(socket_path, capsys):
+    """As with the standard library's handler: one new connection, and a resend."""
+    app = syslog_app(socket_path)
+    for moment in ("before", "after"):  # a restart: a new socket at the same path
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as collector:
+            collector.bind(socket_path)
+            collector.settimeout(5)
+            log(app, logging.WARNING, f"logged {moment} the restart")
+            assert f"logged {moment} the restart" in collector.recv(65536).decode()
+        os.remove(socket_path)
+    logged(app)
+    assert "could not be written" not in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("kind", [socket.SOCK_DGRAM, socket.SOCK_STREAM])

@@ -18,6 +18,9 @@ from .formatters import line_formatter
 from .report import HandlerUnavailable, ReportsFailures
 
 SOCKET_TYPES = {"udp": socket.SOCK_DGRAM, "tcp": socket.SOCK_STREAM}
+# The most a UDP datagram holds (over IPv4): a longer message is cut, and says so.
+MAX_DATAGRAM = 65_507
+CUT = b" [... cut: too long for one datagram]"
 # The structured data element of the request id. 32473 is the enterprise number set
 # aside for examples (RFC 5612): use your organisation's own if it has one.
 REQUEST_SD_ID = "request@32473"
@@ -115,10 +118,18 @@ class SyslogHandler(ReportsFailures, SysLogHandler):
             priority = self.encodePriority(self.facility, level)
             message = f"<{priority}>{self.format(record)}".encode("utf-8", "replace")
             if self.unixsocket:
-                self.socket.sendall(message + b"\0")  # the local daemon's delimiter
+                message += b"\0"  # the local daemon's delimiter
+                try:
+                    self.socket.sendall(message)
+                except OSError:  # the daemon restarted: connect again, as stdlib does
+                    self.disconnect()
+                    self.createSocket()
+                    self.socket.sendall(message)
             elif stream:
                 self.socket.sendall(b"%d %s" % (len(message), message))
-            else:
+            else:  # a datagram too long would be refused, and the record lost
+                if len(message) > MAX_DATAGRAM:
+                    message = message[: MAX_DATAGRAM - len(CUT)] + CUT
                 self.socket.sendto(message, self.address)
         except Exception:
             self.disconnect()
