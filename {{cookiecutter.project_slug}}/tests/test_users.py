@@ -82,3 +82,44 @@ def test_a_record_made_in_a_request_names_its_user(app):
     logged(app)
     (record,) = [r for r in records if r.getMessage() == "who did this"]
     assert record.user == "5"
+
+
+class Reloading:
+    """A database row a commit expired: reading its id runs (and logs) a query."""
+
+    def __init__(self, app):
+        self.app = app
+
+    @property
+    def id(self):
+        self.app.logger.warning("SELECT user.id FROM user")
+        return 5
+
+
+class Unloadable:
+    """A row whose session failed: reading its id raises."""
+
+    @property
+    def id(self):
+        raise RuntimeError("This Session's transaction has been rolled back")
+
+
+def test_naming_the_user_never_loses_or_repeats_a_record(app):
+    records = handled_records(app)
+
+    @app.route("/_test/odd-users")
+    def odd_users_view():
+        g.user = Reloading(app)
+        app.logger.warning("first")
+        g.user = Unloadable()
+        app.logger.error("second")
+        return "ok"
+
+    assert app.test_client().get("/_test/odd-users").status_code == 200
+    logged(app)
+    named = [(r.getMessage(), r.user) for r in records]
+    assert named == [
+        ("SELECT user.id FROM user", "-"),
+        ("first", "5"),
+        ("second", "-"),
+    ]

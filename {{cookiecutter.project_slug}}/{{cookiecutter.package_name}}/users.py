@@ -1,5 +1,6 @@
 """Who the user of a request is, as every log record names them."""
 
+from contextvars import ContextVar
 from importlib import import_module
 from typing import Any
 
@@ -7,6 +8,9 @@ from flask import current_app, g, has_request_context
 
 # Tried in this order on a user object (or row) without get_id().
 USER_FIELDS = ("id", "username", "email")
+# Set while a record's user is looked up: a record made by that lookup (a user
+# loader that logs, the SQL of reloading an expired row) names no user.
+_naming = ContextVar("naming_the_user", default=False)
 
 
 def user_for_logs() -> str:
@@ -16,13 +20,19 @@ def user_for_logs() -> str:
     by get_id(), else its id, username or email, never by its repr. Replace this
     function to name users your own way: it runs for every record, so keep it cheap.
     """
-    if not has_request_context():
+    if not has_request_context() or _naming.get():
         return "-"
-    if hasattr(current_app, "login_manager"):
-        user = import_module("flask_login").current_user
-    else:
-        user = g.get("user")
-    return name_of(user)
+    token = _naming.set(True)
+    try:
+        if hasattr(current_app, "login_manager"):
+            user = import_module("flask_login").current_user
+        else:
+            user = g.get("user")
+        return name_of(user)
+    except Exception:  # a user loader or a row that cannot load: the record goes on
+        return "-"
+    finally:
+        _naming.reset(token)
 
 
 def name_of(user: Any) -> str:
