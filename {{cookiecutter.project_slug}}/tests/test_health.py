@@ -1,5 +1,7 @@
 """/livez and /readyz, for load balancers and orchestrators."""
 
+import pytest
+
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.health import add_readiness_check
 
@@ -71,3 +73,10 @@ def test_a_check_registered_again_replaces_the_first(tmp_path):
     close_database(app)
     assert response.status_code == 200
     assert response.get_json() == {"status": "ready"}
+
+
+@pytest.mark.parametrize("answer", [True, 1, {"version": "7.2"}])
+def test_a_check_returning_what_its_client_returns_is_ready(app, answer):
+    """redis' ping() returns True: only a non-empty string is a reason."""
+    add_readiness_check(app, "cache", lambda: answer)
+    assert app.test_client().get("/readyz").status_code == 200

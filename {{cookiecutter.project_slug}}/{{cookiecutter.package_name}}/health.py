@@ -56,6 +56,9 @@ def passes(name: str, check: ReadinessCheck) -> bool:
     except Exception:
         current_app.logger.warning("Not ready: %s failed", name, exc_info=True)
         return False
-    if reason:
+    # Only a reason (a non-empty string) means not ready: a check may return what
+    # its client returns when the service answers (redis' ping(): True).
+    if isinstance(reason, str) and reason:
         current_app.logger.warning("Not ready: %s: %s", name, reason)
-    return not reason
+        return False
+    return True
