@@ -414,3 +414,19 @@ def test_production_500_page_leaks_nothing(production_app):
     assert response.status_code == 500
     assert SECRET not in body(response)
     assert json.loads(body(response))["request_id"] == response.headers["X-Request-ID"]
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [
+        "application/json; charset=utf-8",
+        "application/problem+json; charset=utf-8",
+        "application/vnd.api+json",
+    ],
+)
+def test_a_json_type_with_parameters_or_a_json_suffix_gets_problem_details(
+    client, accept
+):
+    response = client.get(MISSING, headers={"Accept": accept})
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["status"] == 404

@@ -8,6 +8,7 @@ from typing import NoReturn
 
 from flask import Flask, Response, abort, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from .extensions import db
@@ -53,9 +54,22 @@ def status_code(error: HTTPException) -> int:
 
 
 def wants_json() -> bool:
-    """True when the client ranks a JSON type above HTML (no Accept header: HTML)."""
-    best = request.accept_mimetypes.best_match(("text/html", *JSON_TYPES))
+    """True when the client ranks a JSON type above HTML (no Accept header: HTML).
+
+    Parameters are left out (Werkzeug would not match "application/json;
+    charset=utf-8" with application/json), and any +json type counts as JSON.
+    """
+    accept = MIMEAccept(
+        (plain_json(value.split(";", 1)[0].strip()), quality)
+        for value, quality in request.accept_mimetypes
+    )
+    best = accept.best_match(("text/html", *JSON_TYPES))
     return best in JSON_TYPES
+
+
+def plain_json(mimetype: str) -> str:
+    """application/json for any +json type (application/vnd.api+json), else mimetype."""
+    return "application/json" if mimetype.lower().endswith("+json") else mimetype
 
 
 def public_description(error: HTTPException) -> str:
