@@ -214,10 +214,14 @@ def test_a_throttle_that_cannot_keep_marks_lets_every_mail_through(tmp_path, cap
     gate = MailThrottle(blocker / "marks", 300)
     assert "mail is not throttled: cannot make" in readable(capsys.readouterr().err)
     assert [gate.filter(throttled_record("same")) for _ in range(2)] == [True, True]
+
+
+def test_a_throttle_folder_removed_under_the_app_is_made_again(tmp_path):
+    """A cleanup of the instance folder does not turn the throttle off."""
     folder = tmp_path / "marks"
     gate = MailThrottle(folder, 300)
-    folder.rmdir()  # removed under the running app
-    assert [gate.filter(throttled_record("same")) for _ in range(2)] == [True, True]
+    folder.rmdir()
+    assert [gate.filter(throttled_record("same")) for _ in range(2)] == [True, False]
 
 
 def test_a_place_that_is_not_utf_8_is_a_key_too(tmp_path):
@@ -504,6 +508,66 @@ def test_check_logging_sends_a_one_line_mail_and_reports_a_dead_server(inbox):
     result = dead.test_cli_runner().invoke(args=["check-logging"])
     assert "mail: FAILED: ConnectionRefusedError" in result.output
     assert result.exit_code == 1
+
+
+def test_admins_may_be_a_comma_separated_text():
+    """FLASK_ADMINS=ops@example.com is not JSON: Flask keeps it as text."""
+    app = mail_app(free_port(), ADMINS="ops@example.com, dev@example.com")
+    assert handler_named(app, "mail").toaddrs == ADMINS
+
+
+class RefusingInbox(Inbox):
+    """Refuses dev@example.com, as a server does an address with a typo."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == "dev@example.com":
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_an_admin_the_server_refuses_is_told():
+    inbox = RefusingInbox().start()
+    try:
+        result = mail_app(inbox.port).test_cli_runner().invoke(args=["check-logging"])
+        (envelope,) = inbox.envelopes
+    finally:
+        inbox.stop()
+    assert envelope.rcpt_tos == ["ops@example.com"]  # the others still get it
+    output = readable(result.output)  # stderr too, where the warning goes
+    assert "mail: FAILED: SMTPRecipientsRefused" in output
+    assert "the error mail was refused for some of ADMINS: {'dev@example.com'" in output
+
+
+def test_a_deadline_passing_in_the_tls_handshake_ends_the_conversation(
+    server_tls, monkeypatch
+):
+    """The handshake's socket cannot be shut: the next reply is never read."""
+    inbox = Inbox().start(tls_context=server_tls, require_starttls=True)
+    app = mail_app(inbox.port, MAIL_USE_TLS=True)
+    handler = handler_named(app, "mail")
+    make_context = ssl.create_default_context
+
+    def context_with_a_slow_handshake(*args, **kwargs):
+        context = make_context(*args, **kwargs)
+        wrap = context.wrap_socket
+
+        def wrap_socket(sock, **options):
+            tls = wrap(sock, **options, do_handshake_on_connect=False)
+            handler.interrupt("the deadline passed")  # during the handshake
+            tls.do_handshake()
+            return tls
+
+        context.wrap_socket = wrap_socket
+        return context
+
+    monkeypatch.setattr(ssl, "create_default_context", context_with_a_slow_handshake)
+    try:
+        result = app.test_cli_runner().invoke(args=["check-logging"])
+    finally:
+        inbox.stop()
+    assert "mail: FAILED: TimeoutError: the deadline passed" in result.output
+    assert inbox.envelopes == []
 
 
 def test_mail_is_off_without_admins(capsys):

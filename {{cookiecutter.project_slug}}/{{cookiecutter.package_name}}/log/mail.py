@@ -46,7 +46,10 @@ def build_mail_handler(app: Flask) -> logging.Handler | None:
     config = app.config
     if not config["MAIL_SERVER"]:
         return None
-    if not config["ADMINS"]:
+    admins = config["ADMINS"]
+    if isinstance(admins, str):  # FLASK_ADMINS=ops@example.com, which is not JSON
+        admins = [address.strip() for address in admins.split(",") if address.strip()]
+    if not admins:
         raise HandlerUnavailable("MAIL_SERVER is set but ADMINS is empty")
     sender = config["MAIL_SENDER"] or f"server-error@{socket.gethostname()}"
     domain = sender.rpartition("@")[2].strip(".")
@@ -59,15 +62,15 @@ def build_mail_handler(app: Flask) -> logging.Handler | None:
     handler = ErrorMailHandler(
         mailhost=(config["MAIL_SERVER"], int(config["MAIL_PORT"])),
         fromaddr=sender,
-        toaddrs=list(config["ADMINS"]),
+        toaddrs=list(admins),
         subject=config["PROJECT_NAME"],
         credentials=(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or ""),
         secure=() if config["MAIL_USE_TLS"] else None,
         timeout=float(config["MAIL_TIMEOUT"]),
     )
     handler.use_ssl = bool(config["MAIL_USE_SSL"])
-    admins = ", ".join(handler.toaddrs)
-    handler.destination = f"{handler.mailhost}:{handler.mailport}, to {admins}"
+    to = ", ".join(handler.toaddrs)
+    handler.destination = f"{handler.mailhost}:{handler.mailport}, to {to}"
     folder = os.path.join(app.instance_path, "mail-throttle")
     handler.addFilter(MailThrottle(folder, float(config["MAIL_THROTTLE_SECONDS"])))
     handler.setLevel(logging.ERROR)
@@ -116,24 +119,27 @@ class ErrorMailHandler(ReportsFailures, SMTPHandler):
             body += f"\n{held_back} more of the same error went unmailed.\n"
         if self.unsent:
             body += f"\n{self.unsent} error mails before this one could not be sent.\n"
-        message = EmailMessage(MAIL_POLICY)
-        message["From"], message["To"] = self.fromaddr, ", ".join(self.toaddrs)
-        message["Subject"] = self.getSubject(record)
-        message["Date"] = formatdate(localtime=True)
-        message["Message-ID"] = make_msgid(domain=ehlo_name())
-        message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no replies
-        message["X-Auto-Response-Suppress"] = "All"  # the same, for Exchange
-        message.set_content(body)
-        try:
-            self.send(message)
+        try:  # a message that cannot be made is a mail not sent too
+            message = EmailMessage(MAIL_POLICY)
+            message["From"], message["To"] = self.fromaddr, ", ".join(self.toaddrs)
+            message["Subject"] = self.getSubject(record)
+            message["Date"] = formatdate(localtime=True)
+            message["Message-ID"] = make_msgid(domain=ehlo_name())
+            message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no replies
+            message["X-Auto-Response-Suppress"] = "All"  # the same, for Exchange
+            message.set_content(body)
+            refused = self.send(message)
         except Exception:
             self.unsent += 1
             self.handleError(record)
         else:
             self.unsent = 0
+            if refused:  # the others have it: told, but no reason to rest
+                self.error = smtplib.SMTPRecipientsRefused(refused)
+                warn(f"the error mail was refused for some of ADMINS: {refused}")
 
-    def send(self, message: EmailMessage) -> None:
-        """One conversation, which interrupt() ends if it outlasts the timeout."""
+    def send(self, message: EmailMessage) -> dict[str, tuple[int, bytes]]:
+        """One conversation, bounded by the timeout; the recipients it refused."""
         options: dict[str, Any] = {
             "local_hostname": ehlo_name(),
             "timeout": self.timeout,
@@ -153,7 +159,7 @@ class ErrorMailHandler(ReportsFailures, SMTPHandler):
                     smtp.starttls(context=ssl.create_default_context())
                 if self.username:
                     smtp.login(self.username, self.password)
-                smtp.send_message(message)
+                return smtp.send_message(message)
         except Exception as exc:
             if self.stopped_by:
                 raise TimeoutError(self.stopped_by) from exc
@@ -163,10 +169,10 @@ class ErrorMailHandler(ReportsFailures, SMTPHandler):
             self.smtp = None
 
     def interrupt(self, reason: str = "the exit wait ended") -> None:
-        """End the conversation under way now, wherever it is stuck."""
+        """End the conversation now (if in a TLS handshake, at its next reply)."""
+        self.stopped_by = reason
         smtp = self.smtp
         if smtp is not None and smtp.sock is not None:
-            self.stopped_by = reason
             with contextlib.suppress(OSError):
                 smtp.sock.shutdown(socket.SHUT_RDWR)
 
@@ -181,6 +187,8 @@ class WatchedSMTP(smtplib.SMTP):
 
     def getreply(self) -> tuple[int, bytes]:
         self.handler.smtp = self
+        if self.handler.stopped_by:  # interrupted where its socket could not be shut
+            raise smtplib.SMTPServerDisconnected(self.handler.stopped_by)
         return super().getreply()
 
     def __exit__(self, *exc_info: object) -> None:

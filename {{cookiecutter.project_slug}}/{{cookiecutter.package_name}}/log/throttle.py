@@ -40,7 +40,11 @@ class MailThrottle(logging.Filter):
         window = int(time.time() // self.window)
         mark = os.path.join(self.folder, f"{key}.{window}")
         try:
-            os.close(os.open(mark, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            try:
+                os.close(os.open(mark, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            except FileNotFoundError:  # the folder was removed (a cleanup): again
+                os.makedirs(self.folder, exist_ok=True)
+                os.close(os.open(mark, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
         except FileExistsError:
             with contextlib.suppress(OSError), open(mark, "ab") as held:
                 held.write(b".")
