@@ -64,13 +64,18 @@ class GunicornLogger(glogging.Logger):
     """gunicorn's own lines and its access lines, on stderr in the app's format."""
 
     def setup(self, cfg):
+        # Handlers that others put on these loggers (pytest's) stay as they are.
+        others = {*self.error_log.handlers, *self.access_log.handlers}
         super().setup(cfg)
-        if cfg.accesslog == "-":
-            self.access_log.handlers = [StderrHandler()]
+        if cfg.accesslog == "-":  # stderr, where gunicorn's "-" would be stdout
+            kept = [h for h in self.access_log.handlers
+                    if h in others and not isinstance(h, StderrHandler)]  # fmt: skip
+            self.access_log.handlers = [*kept, StderrHandler()]
         # Else a file of its own, set by the user: gunicorn made its handler.
         formatter = server_formatter()
         for handler in [*self.error_log.handlers, *self.access_log.handlers]:
-            handler.setFormatter(formatter)
+            if handler not in others:
+                handler.setFormatter(formatter)
 
     def access(self, resp, req, environ, request_time):
         path = environ.get("PATH_INFO", "")

@@ -1,7 +1,10 @@
 """The project's gunicorn.conf.py: its settings, and its logger class."""
-{% if cookiecutter.log_format == "json" %}
+
+import io
+{%- if cookiecutter.log_format == "json" %}
 import json
 {%- endif %}
+import logging
 import os
 import runpy
 from datetime import timedelta
@@ -104,17 +107,37 @@ def test_gunicorns_own_lines_have_the_apps_format(capsys):
 
 
 def test_gunicorns_own_traceback_is_escaped_bounded_and_scrubbed(capsys):
-    """gunicorn logs an error a streamed body raises, traceback and all, itself."""
+    """gunicorn logs an error a streamed body raises, traceback and all, itself;
+    a handler before it (pytest's) may have cached the traceback's raw text."""
     logger = gunicorn_settings()["logger_class"](gunicorn_config.Config())
+    first = logging.StreamHandler(io.StringIO())
+    logger.error_log.handlers.insert(0, first)
     try:
         raise RuntimeError("password=hunter2 \r\nFORGED\x1b[2J" + "x" * 100_000)
     except RuntimeError:
         logger.exception("Error handling request /stream")
+    finally:
+        logger.error_log.removeHandler(first)
     output = capsys.readouterr().err
     assert "\\r\\nFORGED\\x1b[2J" in readable(output)
     assert all(line.isprintable() for line in readable(output).splitlines())
     assert "hunter2" not in output
     assert len(output) < 30_000
+
+
+def test_other_handlers_on_gunicorns_loggers_keep_their_format():
+    """pytest's own capture handler, say: the app's format stays out of later tests."""
+    theirs = logging.NullHandler()
+    their_format = logging.Formatter("%(message)s")
+    theirs.setFormatter(their_format)
+    error_log = logging.getLogger("gunicorn.error")
+    error_log.addHandler(theirs)
+    try:
+        gunicorn_settings()["logger_class"](gunicorn_config.Config())
+        assert theirs.formatter is their_format
+        assert theirs in error_log.handlers
+    finally:
+        error_log.removeHandler(theirs)
 
 
 def test_no_control_socket_unless_turned_on():

@@ -117,7 +117,7 @@ def test_a_record_is_prepared_once_for_every_handler(app, monkeypatch, capsys):
         calls.append(exc)
         return f"formatted {len(calls)}"
 
-    monkeypatch.setattr(records, "format_exception", counting)
+    monkeypatch.setattr(records, "traceback_text", counting)  # prepare()'s use of it
     kept = handled_records(app)
     with app.app_context():
         try:

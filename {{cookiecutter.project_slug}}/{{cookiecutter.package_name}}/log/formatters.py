@@ -1,5 +1,6 @@
 """The log line formats, and the one place that picks which every handler uses."""
 
+import copy
 import logging
 from typing import Any
 
@@ -62,9 +63,16 @@ class TextFormatter(logging.Formatter):
     def __init__(self, fmt: str = LINE_FORMAT) -> None:
         super().__init__(fmt, defaults=FIELD_DEFAULTS)
 
+    def format(self, record: logging.LogRecord) -> str:
+        """A record that was not prepared (gunicorn's) gets its traceback from
+        formatException(), not from what another handler may have cached."""
+        if record.exc_info:
+            record = copy.copy(record)
+            record.exc_text = None
+        return super().format(record)
+
     def formatMessage(self, record: logging.LogRecord) -> str:
         return escape_controls(super().formatMessage(record))
 
     def formatException(self, ei: Any) -> str:
-        """The traceback of a record that was not prepared (gunicorn's)."""
         return traceback_text(ei[1])
