@@ -585,11 +585,11 @@ def test_mail_timeout_bounds_the_whole_conversation():
     """A server answering a byte at a time passes every socket timeout."""
     tarpit = Tarpit(interval=0.02)  # each read gets its byte well within the timeout
     try:
-        app = mail_app(tarpit.port, MAIL_TIMEOUT=0.5)
+        app = mail_app(tarpit.port, MAIL_TIMEOUT=0.25)
         result = app.test_cli_runner().invoke(args=["check-logging"])
     finally:
         tarpit.stop()
-    assert "mail: FAILED: TimeoutError: no answer within MAIL_TIMEOUT=0.5s" in (
+    assert "mail: FAILED: TimeoutError: no answer within MAIL_TIMEOUT=0.25s" in (
         result.output
     )
 
