@@ -594,6 +594,19 @@ def test_mail_timeout_bounds_the_whole_conversation():
     )
 
 
+def test_without_a_thread_for_the_deadline_the_mail_still_goes(inbox, monkeypatch):
+    """Python 3.12 and later start no thread while the interpreter exits."""
+
+    def refused(timer):
+        raise RuntimeError("can't create new thread at interpreter shutdown")
+
+    monkeypatch.setattr(threading.Timer, "start", refused)
+    app = mail_app(inbox.port)
+    result = app.test_cli_runner().invoke(args=["check-logging"])
+    assert "mail: ok" in result.output.splitlines()
+    assert len(inbox.wait(1)) == 1
+
+
 def test_the_exit_ends_a_conversation_that_hangs(held_inbox, capsys):
     app = mail_app(held_inbox.port, MAIL_EXIT_WAIT=0.05, MAIL_TIMEOUT=60)
     app.test_client().get("/boom")

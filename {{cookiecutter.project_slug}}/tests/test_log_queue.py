@@ -56,6 +56,18 @@ class HeldHandler(ReportsFailures):
         self.open.set()
 
 
+class FailingHandler(ReportsFailures):
+    """Fails every record, as a backend that is down."""
+
+    destination = "the failing handler"
+
+    def emit(self, record):
+        try:
+            raise ConnectionRefusedError("down")
+        except ConnectionRefusedError:
+            self.handleError(record)
+
+
 @pytest.fixture
 def logger():
     logger = logging.getLogger(f"test.queue.{uuid.uuid4().hex}")
@@ -170,6 +182,31 @@ def test_the_queue_is_bounded_in_bytes_and_counts_what_it_drops(
     assert "1 records were dropped: the log queue was full" in readable(
         capsys.readouterr().err
     )
+
+
+def test_a_queue_of_one_byte_drops_every_record(logger, capsys):
+    kept = ListHandler()
+    queue = queue_for(logger, kept, max_bytes=1)
+    logger.warning("too big for the queue")
+    queue.close()
+    assert kept.records == []
+    assert "1 records were dropped: the log queue was full" in readable(
+        capsys.readouterr().err
+    )
+
+
+def test_the_exit_tells_what_a_handler_lost_since_its_last_report(capsys):
+    handler = FailingHandler()
+    for number in range(3):  # told at the first, then counted for a minute
+        handler.handle(logging.makeLogRecord({"msg": f"record {number}"}))
+    handler.rest_for = handler.resting_until = 0.0
+    handler.close()
+    err = readable(capsys.readouterr().err)
+    assert "1 records could not be written to the failing handler" in err
+    assert (
+        "2 records could not be written to the failing handler "
+        "(ConnectionRefusedError: down); logging has stopped"
+    ) in err
 
 
 def test_the_exit_reports_what_is_queued_and_ends_what_is_in_flight(logger, capsys):
@@ -386,17 +423,8 @@ def test_a_stop_waits_for_a_logging_call_that_starts_the_thread(logger):
 def test_a_first_failure_is_told_at_once_on_a_host_just_started(monkeypatch, capsys):
     """The monotonic clock counts from the boot: a minute has not passed yet."""
 
-    class Failing(ReportsFailures):
-        destination = "the failing handler"
-
-        def emit(self, record):
-            try:
-                raise ConnectionRefusedError("down")
-            except ConnectionRefusedError:
-                self.handleError(record)
-
     monkeypatch.setattr(report, "time", SimpleNamespace(monotonic=lambda: 30.0))
-    Failing().handle(logging.makeLogRecord({"msg": "first"}))
+    FailingHandler().handle(logging.makeLogRecord({"msg": "first"}))
     assert "1 records could not be written to the failing handler" in readable(
         capsys.readouterr().err
     )

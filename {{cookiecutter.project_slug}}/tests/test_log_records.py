@@ -194,6 +194,12 @@ def test_secrets_in_a_message_or_an_error_are_filtered():
     assert "api_key=[Filtered]" in prepared.exc_text  # the line that raised
 
 
+def test_the_error_message_is_one_line_of_400_characters_at_most():
+    exc = caught(lambda: deep_raise("x" * 1000))
+    prepared = prepare(make_record(exc_info=(type(exc), exc, exc.__traceback__)))
+    assert prepared.error_message == "x" * 400
+
+
 def test_a_huge_message_is_cut_and_says_so():
     assert prepare(make_record("x" * MAX_MESSAGE)).msg == "x" * MAX_MESSAGE
     record = prepare(make_record("x" * (MAX_MESSAGE + 5000)))
@@ -294,6 +300,10 @@ class UnprintableError(Exception):
         raise RuntimeError("no text")
 
 
+def raise_syntax_error(filename, lineno):
+    raise SyntaxError("bad", (filename, lineno, None, None))
+
+
 CASES = {
     "plain": lambda: deep(5),
     "raised from": raise_from,
@@ -307,6 +317,9 @@ CASES = {
     "a script's exception": lambda: (_ for _ in ()).throw(MainError("in main")),
     "unprintable message": lambda: (_ for _ in ()).throw(UnprintableError()),
     "recursion": lambda: deep(5000),
+    "a syntax error with no file": lambda: raise_syntax_error(None, 3),
+    "a syntax error with no detail": lambda: (_ for _ in ()).throw(SyntaxError()),
+    "a syntax error with no line": lambda: raise_syntax_error("f.py", None),
 }
 
 
