@@ -195,6 +195,32 @@ def test_overrides_beat_environment(monkeypatch):
     assert create_app("testing", LOG_LEVEL="ERROR").config["LOG_LEVEL"] == "ERROR"
 
 
+def test_a_level_is_read_in_any_case_and_a_number_written_as_text(monkeypatch):
+    monkeypatch.setenv("FLASK_LOG_LEVEL", " warning")
+    app = create_app("testing", LOG_QUEUE_BYTES="1024")
+    assert app.config["LOG_LEVEL"] == "WARNING"
+    assert app.logger.level == logging.WARNING
+    assert app.config["LOG_QUEUE_BYTES"] == 1024
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "answer"),
+    [
+        ("FLASK_LOG_LEVEL", "verbose", "use DEBUG, INFO, WARNING, ERROR or CRITICAL."),
+        ("FLASK_PROXY_FIX_X_FOR", "", "use a number, such as 0."),
+        ("FLASK_MAX_CONTENT_LENGTH", "16MB", "use a number, such as 16777216."),
+    ],
+)
+def test_a_value_the_app_cannot_use_is_refused_with_a_valid_one(
+    monkeypatch, variable, value, answer
+):
+    monkeypatch.setenv(variable, value)
+    key = variable.removeprefix("FLASK_")
+    said = f"{key} is {value!r} (set by the environment variable {variable}): {answer}"
+    with pytest.raises(ValueError, match=f"^{re.escape(said)}$"):
+        create_app("testing")
+
+
 def test_testing_uses_in_memory_sqlite(app):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///:memory:"
 

@@ -1,6 +1,7 @@
 """Configuration classes, picked by name, then overridden by the instance folder's
 config.py, the environment and the caller."""
 
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -8,7 +9,7 @@ from typing import Any
 from flask import Config as FlaskConfig
 from flask import Flask
 
-from .production_check import DEVELOPMENT_SECRET_KEY, check_production_config
+from .production_check import DEVELOPMENT_SECRET_KEY, check_production_config, set_by
 
 # How Flask's own command line reads FLASK_DEBUG: anything else is on.
 DEBUG_OFF = {"", "0", "false", "no"}
@@ -182,7 +183,29 @@ def fill_config(
     config.from_prefixed_env()
     config.update(overrides or {})
     config["CONFIG_NAME"] = name
+    check_values(config, CONFIGS[name])
     debug = config["DEBUG"]
     if isinstance(debug, str):  # FLASK_DEBUG=no is not JSON: it stays a string
         debug = debug.strip().lower() not in DEBUG_OFF
     config["DEBUG"] = bool(debug)
+
+
+def check_values(config: FlaskConfig, defaults: type) -> None:
+    """Take a level in any case and a number written as text; refuse any other value
+    there, naming a valid one, rather than fail later with Python's own error."""
+    for key in filter(str.isupper, dir(defaults)):
+        default, value = getattr(defaults, key), config.get(key)
+        if key.endswith("_LEVEL") and isinstance(value, str):
+            config[key] = value.strip().upper()
+            if config[key] not in logging.getLevelNamesMapping():
+                raise ValueError(
+                    f"{key} is {value!r}{set_by(key)}: use DEBUG, INFO, WARNING, "
+                    "ERROR or CRITICAL."
+                )
+        elif type(default) in (int, float) and isinstance(value, str):
+            try:
+                config[key] = type(default)(value)
+            except ValueError:
+                raise ValueError(
+                    f"{key} is {value!r}{set_by(key)}: use a number, such as {default}."
+                ) from None
