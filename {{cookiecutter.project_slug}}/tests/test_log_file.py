@@ -7,6 +7,10 @@ import sqlite3  # noqa: F401 (see as_unprivileged_user)
 import sys
 import tempfile
 import time
+{%- if cookiecutter.file_rotation != "external" %}
+from contextlib import redirect_stderr
+from io import StringIO
+{%- endif %}
 
 import pytest
 from flask import request
@@ -141,6 +145,45 @@ def test_read_only_folder_is_found_at_startup(read_only_folder):
     reason = as_unprivileged_user(start)
     assert reason.startswith(f"cannot write {read_only_folder}")
     assert "Permission denied" in reason
+
+{%- if cookiecutter.file_rotation != "external" %}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+@pytest.mark.skipif(
+    not hasattr(os, "fork"), reason="needs os.fork: root runs it as nobody"
+)
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded")
+def test_a_rotation_the_folder_refuses_is_told_and_fails_check_logging():
+    """concurrent-log-handler goes on without it, and the file grows past its bound."""
+
+    def rotate_in_a_folder_made_read_only():
+        with tempfile.TemporaryDirectory() as folder, redirect_stderr(StringIO()):
+            log_file = os.path.join(folder, "app.log")
+            app = file_app(log_file)
+            with app.app_context():
+                app.logger.warning("written before")  # the lock file is made
+                logged(app)
+                handler_named(app, "file").shouldRollover = lambda record: True  # due
+                os.chmod(folder, 0o555)
+                for number in range(3):
+                    app.logger.warning("record %d", number)
+                logged(app)
+            checked = app.test_cli_runner().invoke(args=["check-logging"]).output
+            os.chmod(folder, 0o755)
+            close_handlers(app)
+            with open(log_file) as written:
+                return "\0".join([sys.stderr.getvalue(), checked, written.read()])
+
+    told, checked, written = as_unprivileged_user(
+        rotate_in_a_folder_made_read_only
+    ).split("\0")
+    assert told.count("could not be rotated") == 1
+    assert re.search(r"app\.log could not be rotated \(\w+Error: .+\); records", told)
+    assert "file: FAILED: " in checked
+    assert "record 2" in written
+    assert "flask check-logging" in written
+{%- endif %}
 
 
 def test_a_file_that_cannot_be_written_is_told_once_then_counted(tmp_path, capsys):

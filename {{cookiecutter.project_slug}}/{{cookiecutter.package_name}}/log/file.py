@@ -7,6 +7,9 @@ workers writing one file neither lose nor mix lines.
 import logging
 import os
 import tempfile
+{%- if cookiecutter.file_rotation != "external" %}
+import time
+{%- endif %}
 
 {% if cookiecutter.file_rotation == "time" -%}
 from concurrent_log_handler import ConcurrentTimedRotatingFileHandler as Rotating
@@ -16,7 +19,11 @@ from concurrent_log_handler import ConcurrentRotatingFileHandler as Rotating
 from flask import Flask
 
 from .formatters import line_formatter
+{%- if cookiecutter.file_rotation != "external" %}
+from .report import REPORT_INTERVAL, HandlerUnavailable, ReportsFailures, warn
+{%- else %}
 from .report import HandlerUnavailable, ReportsFailures
+{%- endif %}
 
 
 def build_file_handler(app: Flask) -> logging.Handler | None:
@@ -74,3 +81,26 @@ class LogFileHandler(ReportsFailures, Rotating):
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
         return text if self.down_since is None else "\n" + text
+{%- if cookiecutter.file_rotation != "external" %}
+
+    rotation_told = float("-inf")
+
+    def doRollover(self) -> None:
+        """The library carries on without a rotation it cannot do (a folder made
+        read-only), in silence, and the file grows past its bound: say so, at most
+        once a minute, and let flask check-logging see it."""
+        rotations = self.num_rollovers
+        try:
+            super().doRollover()
+        except Exception as exc:
+            self.error = exc
+        if self.num_rollovers == rotations:
+            self.error = self.error or OSError("the file could not be renamed")
+            if time.monotonic() - self.rotation_told >= REPORT_INTERVAL:
+                self.rotation_told = time.monotonic()
+                reason = f"{type(self.error).__name__}: {self.error}"
+                warn(
+                    f"{self.destination} could not be rotated ({reason}); records "
+                    "still go to it, past its bound"
+                )
+{%- endif %}
