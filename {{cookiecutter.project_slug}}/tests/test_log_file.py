@@ -288,6 +288,16 @@ def test_file_rotates_on_schedule(tmp_path):
     assert "before the rotation" in rotated.read_text()
     assert "after the rotation" not in rotated.read_text()
     assert "after the rotation" in log_file.read_text()
+
+
+def test_an_unknown_schedule_warns_and_leaves_the_file_out(tmp_path, capsys):
+    app = file_app(tmp_path / "app.log", LOG_FILE_WHEN="daily")
+    assert handler_named(app, "file") is None
+    err = readable(capsys.readouterr().err)
+    assert err.count("file logging is off: Invalid rollover interval") == 1
+    assert "specified: DAILY" in err
+    result = app.test_cli_runner().invoke(args=["check-logging"])
+    assert "file: FAILED: Invalid rollover interval specified: DAILY" in result.output
 {%- else %}
 
 

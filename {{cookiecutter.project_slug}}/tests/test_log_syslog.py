@@ -400,6 +400,15 @@ def test_without_unix_sockets_a_path_is_refused(monkeypatch, capsys):
     )
 
 
+def test_an_address_with_a_bad_port_warns_with_one_that_works(capsys):
+    app = syslog_app("loghost:five-one-four")
+    assert handler_named(app, "syslog") is None
+    assert (
+        "syslog logging is off: SYSLOG_ADDRESS 'loghost:five-one-four' is neither a "
+        "socket path nor host:port, such as 127.0.0.1:514"
+    ) in readable(capsys.readouterr().err)
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [

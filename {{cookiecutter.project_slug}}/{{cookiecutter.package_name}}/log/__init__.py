@@ -34,7 +34,8 @@ from .syslog import build_syslog_handler
 {%- endif %}
 
 # name -> builder. Each returns a ready handler, None when its setting is empty, or
-# raises HandlerUnavailable when its backend cannot be used at all.
+# raises HandlerUnavailable when its backend cannot be used at all (or a library's
+# ValueError, for a setting it refuses).
 HANDLER_BUILDERS: dict[str, Callable[[Flask], logging.Handler | None]] = {
     "console": build_console_handler,
 {%- if cookiecutter.use_smtp_handler %}
@@ -96,7 +97,7 @@ def build_setup(app: Flask, settings: str) -> LogSetup:
     for name, build in HANDLER_BUILDERS.items():
         try:
             handler = build(app)
-        except HandlerUnavailable as exc:
+        except (HandlerUnavailable, ValueError) as exc:
             warn(f"{name} logging is off: {exc}")
             failures[name] = str(exc)
             continue

@@ -59,6 +59,11 @@ def parse_address(value: str) -> str | tuple[str, int]:
     if value.startswith("/") or ":" not in value:
         return value
     host, _, port = value.rpartition(":")
+    if not port.isdigit():
+        raise HandlerUnavailable(
+            f"SYSLOG_ADDRESS {value!r} is neither a socket path nor host:port, "
+            "such as 127.0.0.1:514"
+        )
     return (host.strip("[]"), int(port))
 
 
