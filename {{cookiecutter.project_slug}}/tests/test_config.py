@@ -190,6 +190,14 @@ def test_environment_values_are_parsed_as_json(monkeypatch):
     assert app.logger.level == 30
 
 
+def test_a_list_may_be_text_with_commas(monkeypatch):
+    """FLASK_LOG_EXTRA_LOGGERS=sqlalchemy is not JSON: Flask keeps it as text."""
+    monkeypatch.setenv("FLASK_LOG_EXTRA_LOGGERS", "sqlalchemy, urllib3,")
+    app = create_app("testing")
+    assert app.config["LOG_EXTRA_LOGGERS"] == ["sqlalchemy", "urllib3"]
+    assert app.extensions["logging"].queue in logging.getLogger("urllib3").handlers
+
+
 def test_overrides_beat_environment(monkeypatch):
     monkeypatch.setenv("FLASK_LOG_LEVEL", "WARNING")
     assert create_app("testing", LOG_LEVEL="ERROR").config["LOG_LEVEL"] == "ERROR"

@@ -191,8 +191,9 @@ def fill_config(
 
 
 def check_values(config: FlaskConfig, defaults: type) -> None:
-    """Take a level in any case and a number written as text; refuse any other value
-    there, naming a valid one, rather than fail later with Python's own error."""
+    """Take a level in any case, a number written as text and a list as text with
+    commas (FLASK_ADMINS=ops@example.com is not JSON); refuse a level or a number the
+    app cannot use, naming a valid one, rather than fail later with Python's error."""
     for key in filter(str.isupper, dir(defaults)):
         default, value = getattr(defaults, key), config.get(key)
         if key.endswith("_LEVEL") and isinstance(value, str):
@@ -202,6 +203,8 @@ def check_values(config: FlaskConfig, defaults: type) -> None:
                     f"{key} is {value!r}{set_by(key)}: use DEBUG, INFO, WARNING, "
                     "ERROR or CRITICAL."
                 )
+        elif isinstance(default, list) and isinstance(value, str):
+            config[key] = [item.strip() for item in value.split(",") if item.strip()]
         elif type(default) in (int, float) and isinstance(value, str):
             try:
                 config[key] = type(default)(value)

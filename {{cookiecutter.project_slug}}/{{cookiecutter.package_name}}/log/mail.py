@@ -47,8 +47,6 @@ def build_mail_handler(app: Flask) -> logging.Handler | None:
     if not config["MAIL_SERVER"]:
         return None
     admins = config["ADMINS"]
-    if isinstance(admins, str):  # FLASK_ADMINS=ops@example.com, which is not JSON
-        admins = [address.strip() for address in admins.split(",") if address.strip()]
     if not admins:
         raise HandlerUnavailable("MAIL_SERVER is set but ADMINS is empty")
     sender = config["MAIL_SENDER"] or f"server-error@{socket.gethostname()}"
