@@ -11,7 +11,7 @@ from flask import Flask
 
 from .production_check import DEVELOPMENT_SECRET_KEY, check_production_config, set_by
 
-# How Flask's own command line reads FLASK_DEBUG: anything else is on.
+# Text that means off, as Flask's own command line reads FLASK_DEBUG: any other is on.
 DEBUG_OFF = {"", "0", "false", "no"}
 
 
@@ -184,19 +184,19 @@ def fill_config(
     config.update(overrides or {})
     config["CONFIG_NAME"] = name
     check_values(config, CONFIGS[name])
-    debug = config["DEBUG"]
-    if isinstance(debug, str):  # FLASK_DEBUG=no is not JSON: it stays a string
-        debug = debug.strip().lower() not in DEBUG_OFF
-    config["DEBUG"] = bool(debug)
 
 
 def check_values(config: FlaskConfig, defaults: type) -> None:
-    """Take a level in any case, a number written as text and a list as text with
-    commas (FLASK_ADMINS=ops@example.com is not JSON); refuse a level or a number the
-    app cannot use, naming a valid one, rather than fail later with Python's error."""
+    """Read text where a FLASK_* variable is not JSON (FLASK_DEBUG=no,
+    FLASK_ADMINS=ops@example.com) as the setting's default is: a switch as Flask reads
+    FLASK_DEBUG, a list split on commas, a number; and a level in any case. Refuse a
+    level or a number the app cannot use, naming a valid one, at once."""
     for key in filter(str.isupper, dir(defaults)):
         default, value = getattr(defaults, key), config.get(key)
-        if key.endswith("_LEVEL") and isinstance(value, str):
+        if isinstance(default, bool):
+            off = isinstance(value, str) and value.strip().lower() in DEBUG_OFF
+            config[key] = bool(value) and not off
+        elif key.endswith("_LEVEL") and isinstance(value, str):
             config[key] = value.strip().upper()
             if config[key] not in logging.getLevelNamesMapping():
                 raise ValueError(
