@@ -8,7 +8,7 @@ import sentry_sdk
 {%- endif %}
 
 from {{ cookiecutter.package_name }} import create_app
-from {{ cookiecutter.package_name }}.config import settings_for
+from {{ cookiecutter.package_name }}.config import Config, settings_for
 from {{ cookiecutter.package_name }}.production_check import DEVELOPMENT_SECRET_KEY
 
 from .conftest import PRODUCTION_OVERRIDES, logged, readable
@@ -170,6 +170,17 @@ def test_debug_off_is_read_as_flask_reads_it(monkeypatch, value):
     monkeypatch.setenv("FLASK_DEBUG", value)
     app = create_app("production", **PRODUCTION_OVERRIDES)
     assert app.debug is False
+
+
+@pytest.mark.parametrize(("value", "expected"), [("no", False), ("yes", True)])
+def test_every_switch_reads_text_as_flask_reads_flask_debug(
+    monkeypatch, value, expected
+):
+    switches = [key for key in dir(Config) if isinstance(getattr(Config, key), bool)]
+    for key in switches:
+        monkeypatch.setenv(f"FLASK_{key}", value)
+    config = create_app("development").config
+    assert {key: config[key] for key in switches} == dict.fromkeys(switches, expected)
 
 
 def test_production_accepts_secret_key_from_environment(monkeypatch):
