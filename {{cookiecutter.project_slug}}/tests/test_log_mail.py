@@ -455,7 +455,10 @@ def test_the_password_never_appears(capsys):
         assert "s3cret-pass-phrase" not in text
 
 
-def test_login_with_credentials():
+@pytest.mark.parametrize(
+    ("password", "sent"), [("pw", b"pw"), (None, b"")], ids=["password", "none"]
+)
+def test_login_with_credentials(password, sent):
     seen = []
 
     def accept(server, session, envelope, mechanism, auth_data):
@@ -464,12 +467,12 @@ def test_login_with_credentials():
 
     inbox = Inbox().start(authenticator=accept, auth_require_tls=False)
     try:
-        app = mail_app(inbox.port, MAIL_USERNAME="mailer", MAIL_PASSWORD="pw")
+        app = mail_app(inbox.port, MAIL_USERNAME="mailer", MAIL_PASSWORD=password)
         app.test_client().get("/boom")
         inbox.wait(1)
     finally:
         inbox.stop()
-    assert seen == [(b"mailer", b"pw")]
+    assert seen == [(b"mailer", sent)]
 
 
 @pytest.fixture
@@ -571,7 +574,10 @@ def test_an_admin_the_server_refuses_is_told():
         inbox.stop()
     assert envelope.rcpt_tos == ["ops@example.com"]  # the others still get it
     output = readable(result.output)  # stderr too, where the warning goes
-    assert "mail: FAILED: SMTPRecipientsRefused" in output
+    assert (
+        "mail: FAILED: SMTPRecipientsRefused: "
+        "{'dev@example.com': (550, b'5.1.1 no such user')}"
+    ) in output.splitlines()
     assert "the error mail was refused for some of ADMINS: {'dev@example.com'" in output
 
 
@@ -647,6 +653,9 @@ def test_the_exit_ends_a_conversation_that_hangs(held_inbox, capsys):
     app = mail_app(held_inbox.port, MAIL_EXIT_WAIT=0.05, MAIL_TIMEOUT=60)
     app.test_client().get("/boom")
     assert held_inbox.asked.wait(10)
+    deadlines = [t for t in threading.enumerate() if isinstance(t, threading.Timer)]
+    assert deadlines
+    assert all(t.daemon for t in deadlines)  # none holds the exit up
     queue = app.extensions["logging"].queue
     done = threading.Event()
     threading.Thread(target=lambda: (queue.flush(), queue.close(), done.set())).start()
