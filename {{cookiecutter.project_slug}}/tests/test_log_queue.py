@@ -209,6 +209,23 @@ def test_the_exit_tells_what_a_handler_lost_since_its_last_report(capsys):
     ) in err
 
 
+def test_a_record_held_back_after_failures_leaves_their_count_for_the_exit(capsys):
+    """A filter holding a record back (a throttle) is no news: the exit tells the
+    failures counted before it."""
+    handler = FailingHandler()
+    for number in range(3):
+        handler.handle(logging.makeLogRecord({"msg": f"record {number}"}))
+    handler.rest_for = handler.resting_until = 0.0
+    handler.addFilter(lambda record: False)
+    handler.handle(logging.makeLogRecord({"msg": "held back"}))
+    handler.close()
+    assert re.search(
+        r"2 records could not be written to the failing handler"
+        r"( \(ConnectionRefusedError: down\))?; logging has stopped",
+        readable(capsys.readouterr().err),
+    )
+
+
 def test_the_exit_reports_what_is_queued_and_ends_what_is_in_flight(logger, capsys):
     held = HeldHandler()
     queue = queue_for(logger, held, exit_wait=0.05)
