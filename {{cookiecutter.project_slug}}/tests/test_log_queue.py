@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import uuid
+import weakref
 from types import SimpleNamespace
 
 import pytest
@@ -372,6 +373,20 @@ def test_a_fork_waits_for_the_record_in_hand(logger):
     assert queue.wait(5)
 
 
+def test_a_record_no_thread_can_take_is_handled_where_it_is_logged(logger, monkeypatch):
+    """Python 3.12 and later start no thread while the interpreter exits."""
+
+    def refused(listener):
+        raise RuntimeError("can't create new thread at interpreter shutdown")
+
+    monkeypatch.setattr(log.queue.Listener, "start", refused)
+    kept = ListHandler()
+    queue = queue_for(logger, kept)
+    logger.warning("while exiting")
+    assert [r.getMessage() for r in kept.records] == ["while exiting"]
+    assert queue.wait(0)
+
+
 AT_EXIT = """
 import atexit, logging, sys
 from {{ cookiecutter.package_name }}.log.queue import LogQueueHandler
@@ -423,6 +438,28 @@ def test_a_replaced_queue_never_starts_a_thread_again(logger):
     assert queue.listener is None
     messages = [r.getMessage() for r in kept.records]
     assert messages == ["starts the thread", "reaches the old queue"]
+
+
+def test_threads_stopped_before_a_fork_start_again_with_the_next_record(
+    logger, monkeypatch
+):
+    """uWSGI without fork hooks: the thread has ended when the fork comes, and each
+    process starts its own."""
+
+    class ThreadOf(logging.Handler):
+        def emit(self, record):
+            threads.append(threading.current_thread())
+
+    threads = []
+    queue = queue_for(logger, ThreadOf())
+    monkeypatch.setattr(log.queue, "_every_handler", weakref.WeakSet([queue]))
+    logger.warning("before")
+    assert queue.wait(5)
+    log.queue.stop_threads()
+    assert not threads[0].is_alive()
+    logger.warning("after")
+    assert queue.wait(5)
+    assert threads[1] not in (threads[0], threading.current_thread())
 
 
 def test_a_stop_waits_for_a_logging_call_that_starts_the_thread(logger):
