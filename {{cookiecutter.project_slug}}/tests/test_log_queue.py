@@ -504,6 +504,13 @@ def test_a_handler_that_cannot_start_leaves_the_others(monkeypatch, capsys):
     assert list(app.extensions["logging"].handlers)[0] == "console"
 
 
+def test_a_handler_without_a_destination_is_listed_with_a_dash(monkeypatch):
+    builders = {**log.HANDLER_BUILDERS, "plain": lambda app: logging.NullHandler()}
+    monkeypatch.setattr(log, "HANDLER_BUILDERS", builders)
+    app = create_app("testing", LOG_QUEUE_BYTES=23456)  # a setup of its own
+    assert app.extensions["logging"].destinations["plain"] == "-"
+
+
 def test_flasks_default_handler_is_taken_off(app):
     """Flask gives the app's logger its handler where no other listens (outside
     pytest): every line would be written twice."""
