@@ -213,6 +213,7 @@ def test_a_throttle_that_cannot_keep_marks_lets_every_mail_through(tmp_path, cap
     blocker.write_text("")
     gate = MailThrottle(blocker / "marks", 300)
     assert "mail is not throttled: cannot make" in readable(capsys.readouterr().err)
+    blocker.unlink()  # the folder could be made now: the warning still holds
     assert [gate.filter(throttled_record("same")) for _ in range(2)] == [True, True]
 
 
@@ -222,6 +223,41 @@ def test_a_throttle_folder_removed_under_the_app_is_made_again(tmp_path):
     gate = MailThrottle(folder, 300)
     folder.rmdir()
     assert [gate.filter(throttled_record("same")) for _ in range(2)] == [True, False]
+
+
+def test_a_throttle_that_can_make_no_mark_lets_the_mail_through(tmp_path):
+    """Better a mail too many than none."""
+    folder = tmp_path / "marks"
+    gate = MailThrottle(folder, 300)
+    folder.rmdir()
+    folder.write_text("")  # a file where the folder was
+    assert [gate.filter(throttled_record("same")) for _ in range(2)] == [True, True]
+
+
+def test_a_mark_that_cannot_grow_still_holds_the_error_back(tmp_path, monkeypatch):
+    """The count is lost (a full disk, say), not the throttle."""
+    monkeypatch.setattr(throttle.time, "time", lambda: 600.0)
+    gate = MailThrottle(tmp_path, 300)
+    assert gate.filter(throttled_record("same")) is True
+    (mark,) = tmp_path.iterdir()
+    mark.unlink()
+    mark.mkdir()  # no byte can be appended to it
+    assert gate.filter(throttled_record("same")) is False
+
+
+def test_a_clock_set_back_loses_no_count(tmp_path, monkeypatch):
+    """Two earlier windows hold marks of the error: the next mail counts both."""
+    now = [900.0]
+    monkeypatch.setattr(throttle.time, "time", lambda: now[0])
+    gate = MailThrottle(tmp_path, 300)
+    for moment in (900.0, 600.0):  # a window, then the one before it
+        now[0] = moment
+        passed = [gate.filter(throttled_record("same")) for _ in range(2)]
+        assert passed == [True, False]
+    now[0] = 1200.0
+    record = throttled_record("same")
+    assert gate.filter(record) is True
+    assert record.held_back == 2
 
 
 def test_a_place_that_is_not_utf_8_is_a_key_too(tmp_path):
@@ -419,7 +455,10 @@ def test_the_password_never_appears(capsys):
         assert "s3cret-pass-phrase" not in text
 
 
-def test_login_with_credentials():
+@pytest.mark.parametrize(
+    ("password", "sent"), [("pw", b"pw"), (None, b"")], ids=["password", "none"]
+)
+def test_login_with_credentials(password, sent):
     seen = []
 
     def accept(server, session, envelope, mechanism, auth_data):
@@ -428,12 +467,12 @@ def test_login_with_credentials():
 
     inbox = Inbox().start(authenticator=accept, auth_require_tls=False)
     try:
-        app = mail_app(inbox.port, MAIL_USERNAME="mailer", MAIL_PASSWORD="pw")
+        app = mail_app(inbox.port, MAIL_USERNAME="mailer", MAIL_PASSWORD=password)
         app.test_client().get("/boom")
         inbox.wait(1)
     finally:
         inbox.stop()
-    assert seen == [(b"mailer", b"pw")]
+    assert seen == [(b"mailer", sent)]
 
 
 @pytest.fixture
@@ -535,7 +574,10 @@ def test_an_admin_the_server_refuses_is_told():
         inbox.stop()
     assert envelope.rcpt_tos == ["ops@example.com"]  # the others still get it
     output = readable(result.output)  # stderr too, where the warning goes
-    assert "mail: FAILED: SMTPRecipientsRefused" in output
+    assert (
+        "mail: FAILED: SMTPRecipientsRefused: "
+        "{'dev@example.com': (550, b'5.1.1 no such user')}"
+    ) in output.splitlines()
     assert "the error mail was refused for some of ADMINS: {'dev@example.com'" in output
 
 
@@ -611,6 +653,9 @@ def test_the_exit_ends_a_conversation_that_hangs(held_inbox, capsys):
     app = mail_app(held_inbox.port, MAIL_EXIT_WAIT=0.05, MAIL_TIMEOUT=60)
     app.test_client().get("/boom")
     assert held_inbox.asked.wait(10)
+    deadlines = [t for t in threading.enumerate() if isinstance(t, threading.Timer)]
+    assert deadlines
+    assert all(t.daemon for t in deadlines)  # none holds the exit up
     queue = app.extensions["logging"].queue
     done = threading.Event()
     threading.Thread(target=lambda: (queue.flush(), queue.close(), done.set())).start()

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import uuid
+import weakref
 from types import SimpleNamespace
 
 import pytest
@@ -209,6 +210,23 @@ def test_the_exit_tells_what_a_handler_lost_since_its_last_report(capsys):
     ) in err
 
 
+def test_a_record_held_back_after_failures_leaves_their_count_for_the_exit(capsys):
+    """A filter holding a record back (a throttle) is no news: the exit tells the
+    failures counted before it."""
+    handler = FailingHandler()
+    for number in range(3):
+        handler.handle(logging.makeLogRecord({"msg": f"record {number}"}))
+    handler.rest_for = handler.resting_until = 0.0
+    handler.addFilter(lambda record: False)
+    handler.handle(logging.makeLogRecord({"msg": "held back"}))
+    handler.close()
+    assert re.search(
+        r"2 records could not be written to the failing handler"
+        r"( \(ConnectionRefusedError: down\))?; logging has stopped",
+        readable(capsys.readouterr().err),
+    )
+
+
 def test_the_exit_reports_what_is_queued_and_ends_what_is_in_flight(logger, capsys):
     held = HeldHandler()
     queue = queue_for(logger, held, exit_wait=0.05)
@@ -355,6 +373,20 @@ def test_a_fork_waits_for_the_record_in_hand(logger):
     assert queue.wait(5)
 
 
+def test_a_record_no_thread_can_take_is_handled_where_it_is_logged(logger, monkeypatch):
+    """Python 3.12 and later start no thread while the interpreter exits."""
+
+    def refused(listener):
+        raise RuntimeError("can't create new thread at interpreter shutdown")
+
+    monkeypatch.setattr(log.queue.Listener, "start", refused)
+    kept = ListHandler()
+    queue = queue_for(logger, kept)
+    logger.warning("while exiting")
+    assert [r.getMessage() for r in kept.records] == ["while exiting"]
+    assert queue.wait(0)
+
+
 AT_EXIT = """
 import atexit, logging, sys
 from {{ cookiecutter.package_name }}.log.queue import LogQueueHandler
@@ -408,6 +440,28 @@ def test_a_replaced_queue_never_starts_a_thread_again(logger):
     assert messages == ["starts the thread", "reaches the old queue"]
 
 
+def test_threads_stopped_before_a_fork_start_again_with_the_next_record(
+    logger, monkeypatch
+):
+    """uWSGI without fork hooks: the thread has ended when the fork comes, and each
+    process starts its own."""
+
+    class ThreadOf(logging.Handler):
+        def emit(self, record):
+            threads.append(threading.current_thread())
+
+    threads = []
+    queue = queue_for(logger, ThreadOf())
+    monkeypatch.setattr(log.queue, "_every_handler", weakref.WeakSet([queue]))
+    logger.warning("before")
+    assert queue.wait(5)
+    log.queue.stop_threads()
+    assert not threads[0].is_alive()
+    logger.warning("after")
+    assert queue.wait(5)
+    assert threads[1] not in (threads[0], threading.current_thread())
+
+
 def test_a_stop_waits_for_a_logging_call_that_starts_the_thread(logger):
     queue = queue_for(logger, ListHandler())
     queue.acquire()  # as a logging call (emit) holds it
@@ -448,6 +502,13 @@ def test_a_handler_that_cannot_start_leaves_the_others(monkeypatch, capsys):
     app = create_app("testing", LOG_QUEUE_BYTES=12345)  # a setup of its own
     assert "first logging is off: not here" in readable(capsys.readouterr().err)
     assert list(app.extensions["logging"].handlers)[0] == "console"
+
+
+def test_a_handler_without_a_destination_is_listed_with_a_dash(monkeypatch):
+    builders = {**log.HANDLER_BUILDERS, "plain": lambda app: logging.NullHandler()}
+    monkeypatch.setattr(log, "HANDLER_BUILDERS", builders)
+    app = create_app("testing", LOG_QUEUE_BYTES=23456)  # a setup of its own
+    assert app.extensions["logging"].destinations["plain"] == "-"
 
 
 def test_flasks_default_handler_is_taken_off(app):

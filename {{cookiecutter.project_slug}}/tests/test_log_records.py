@@ -56,6 +56,17 @@ def test_an_unprepared_record_reads_dashes_in_a_text_line():
     assert line.endswith(" from the server [in -:0]")
 
 
+def test_an_unprepared_records_traceback_is_made_by_the_text_format():
+    """A real one, escaped; none for logger.exception() outside an except."""
+    exc = caught(lambda: deep_raise("bad\x1b[2J"))
+    formatter = TextFormatter()
+    record = make_record(exc_info=(ValueError, exc, exc.__traceback__))
+    lines = formatter.format(record).splitlines()
+    assert lines[1:] == format_exception(exc).splitlines()
+    assert lines[-1] == "ValueError: bad\\x1b[2J"
+    assert "\n" not in formatter.format(make_record(exc_info=(None, None, None)))
+
+
 def test_inside_a_request_the_fields_are_its_own_and_escaped(app):
     environ = {"REMOTE_ADDR": "203.0.113.9"}
     with app.test_request_context(

@@ -8,6 +8,7 @@ import pytest
 
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.log.formatters import use_schema
+from {{ cookiecutter.package_name }}.log.report import note, warn
 
 from .conftest import failing_app, logged
 
@@ -148,6 +149,20 @@ def test_levels_map_to_each_platforms_severity(level, ecs, otel, gcp):
     assert line_of("ecs", level)["log.level"] == ecs
     assert line_of("otel", level)["severity_number"] == otel
     assert line_of("gcp", level)["severity"] == gcp
+
+
+@pytest.mark.parametrize(
+    ("schema", "field", "warning", "news"),
+    [("otel", "severity_number", 13, 9), ("gcp", "severity", "WARNING", "INFO")],
+)
+def test_what_logging_says_of_itself_has_its_severity(
+    capsys, schema, field, warning, news
+):
+    use_schema(schema)
+    warn("a handler failed")
+    note("it works again")
+    lines = [json.loads(x) for x in capsys.readouterr().err.splitlines()]
+    assert [line[field] for line in lines] == [warning, news]
 
 
 def test_an_unknown_schema_is_refused_naming_the_valid_ones():

@@ -10,6 +10,7 @@ import tempfile
 
 import pytest
 
+from {{ cookiecutter.package_name }}.log import syslog
 from {{ cookiecutter.package_name }}.log.syslog import CUT, MAX_DATAGRAM, parse_address
 from {{ cookiecutter.package_name }}.log.tracebacks import MAX_MESSAGE
 
@@ -132,6 +133,20 @@ def test_a_record_too_long_for_a_datagram_is_cut_and_the_next_one_sent(
     assert first.endswith(CUT)
     assert "the record after" in udp_listener.recv(1 << 17).decode()
     assert "could not be written" not in capsys.readouterr().err
+
+
+def test_a_record_of_exactly_one_datagram_is_sent_whole(udp_listener, monkeypatch):
+    monkeypatch.setattr(syslog, "MAX_DATAGRAM", 2000)
+    app = syslog_app(address_of(udp_listener))
+
+    def sent(size):
+        log(app, logging.WARNING, "x" * size)
+        return udp_listener.recv(65536)
+
+    room = 2000 - len(sent(0))  # what a message may add
+    whole = sent(room)
+    assert (len(whole), whole.endswith(CUT)) == (2000, False)
+    assert sent(room + 1).endswith(CUT)
 
 
 def test_tcp_keeps_a_traceback_in_one_frame(tcp_listener):
