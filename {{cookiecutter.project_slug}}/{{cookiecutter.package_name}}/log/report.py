@@ -67,8 +67,10 @@ class ReportsFailures(logging.Handler):
             self.failed += 1
             self.skipped(record)
             return False
-        self.error = None
+        error, self.error = self.error, None
         handled = bool(super().handle(record))
+        if not handled:  # a filter held it back: nothing was tried
+            self.error = error
         if handled and self.error is None and self.down_since is not None:
             seconds = time.monotonic() - self.down_since
             lost = f"; {self.failed} more records were lost" if self.failed else ""
