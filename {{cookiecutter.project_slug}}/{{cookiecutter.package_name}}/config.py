@@ -188,9 +188,9 @@ def fill_config(
 
 def check_values(config: FlaskConfig, defaults: type) -> None:
     """Read text where a FLASK_* variable is not JSON (FLASK_DEBUG=no,
-    FLASK_ADMINS=ops@example.com) as the setting's default is: a switch as Flask reads
-    FLASK_DEBUG, a list split on commas, a number; and a level in any case. Refuse a
-    level or a number the app cannot use, naming a valid one, at once."""
+    FLASK_LOG_EXTRA_LOGGERS=sqlalchemy) as the setting's default is: a switch as Flask
+    reads FLASK_DEBUG, a list split on commas, a number; and a level in any case.
+    Refuse a level or a number the app cannot use, naming a valid one, at once."""
     for key in filter(str.isupper, dir(defaults)):
         default, value = getattr(defaults, key), config.get(key)
         if isinstance(default, bool):
