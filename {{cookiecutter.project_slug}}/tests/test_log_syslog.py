@@ -317,6 +317,21 @@ def test_a_collector_restart_loses_no_record_unreported(tcp_listener):
     assert "after the restart" in frame  # not written into the closed connection
 
 
+def test_a_collector_that_writes_back_then_closes_gets_a_new_connection(tcp_listener):
+    app = syslog_app(address_of(tcp_listener), SYSLOG_SOCKTYPE="tcp")
+    log(app, logging.WARNING, "first")
+    conn, _ = tcp_listener.accept()
+    with conn:
+        conn.settimeout(5)
+        assert "first" in read_frames(conn, 1)[0]
+        conn.sendall(b"error: going away\n")
+    log(app, logging.WARNING, "second")
+    conn, _ = tcp_listener.accept()
+    with conn:
+        conn.settimeout(5)
+        assert "second" in read_frames(conn, 1)[0]
+
+
 def test_a_collector_that_resets_the_connection_gets_a_new_one(tcp_listener):
     app = syslog_app(address_of(tcp_listener), SYSLOG_SOCKTYPE="tcp")
     log(app, logging.WARNING, "before the reset")

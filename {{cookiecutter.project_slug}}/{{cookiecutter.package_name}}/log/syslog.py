@@ -158,11 +158,13 @@ def sd_escape(value: str) -> str:
 
 def closed(sock: socket.socket) -> bool:
     """True once a collector closed its end: what we wrote there would be lost. A
-    collector never writes back, so anything to read means that."""
+    collector never writes back, so anything to read (its end, or a last error line
+    before it) means that."""
     timeout = sock.gettimeout()
     sock.setblocking(False)
     try:
-        return sock.recv(1, socket.MSG_PEEK) == b""
+        sock.recv(1, socket.MSG_PEEK)
+        return True
     except BlockingIOError:
         return False
     except OSError:
