@@ -2,7 +2,14 @@
 
 import pytest
 
-from {{ cookiecutter.package_name }}.scrub import MARKER, scrub, scrub_headers
+from {{ cookiecutter.package_name }}.scrub import (
+    MARKER,
+    remember_secret_settings,
+    scrub,
+    scrub_headers,
+)
+
+from .conftest import failing_app, readable
 
 F = MARKER
 
@@ -64,3 +71,27 @@ def test_only_public_headers_keep_their_values():
         "Referer": f"https://x/?token={F}",
         "Authorization": F,
     }
+
+
+def test_a_secret_settings_value_is_replaced_wherever_it_appears():
+    remember_secret_settings(
+        {
+            "STRIPE_SECRET": "sk-live-0123456789",
+            "SMTP_PASSWORD": "sk-live-0123",  # held in the one above: replaced after it
+            "API_TOKEN": "short",  # too short to tell from ordinary words
+            "TIMEOUT_TOKEN": 12345678,
+            "GREETING": "hello world",
+        }
+    )
+    assert scrub("KeyError: 'sk-live-0123456789'") == f"KeyError: '{F}'"
+    assert scrub("sk-live-0123 and short") == f"{F} and short"
+    assert scrub("hello world 12345678") == "hello world 12345678"
+
+
+def test_the_log_never_shows_a_secret_setting_quoted_without_its_name(capsys):
+    password = "correct-horse-battery"  # noqa: S105
+    app = failing_app(f"login refused: {password}", SMTP_PASSWORD=password)
+    assert app.test_client().get("/boom").status_code == 500
+    err = readable(capsys.readouterr().err)
+    assert f"RuntimeError: login refused: {F}" in err
+    assert password not in err

@@ -14,6 +14,7 @@ from .log import init_logging, log_startup
 from .log.check import register_check_command
 from .proxy import init_proxy_fix
 from .request_id import init_request_id
+from .scrub import remember_secret_settings
 {%- if cookiecutter.use_sentry %}
 from .sentry import init_sentry
 {%- endif %}
@@ -36,6 +37,7 @@ def create_app(
     """
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config, overrides)
+    remember_secret_settings(app.config)
     init_proxy_fix(app)
     init_logging(app)
 {%- if cookiecutter.use_opentelemetry %}

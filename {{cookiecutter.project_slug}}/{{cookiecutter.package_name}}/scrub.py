@@ -2,7 +2,8 @@
 
 A value is secret when its name matches SECRET_NAME: a dict key (form and JSON fields,
 frame variables, settings), a name=value pair in text (query strings, reprs), a
-header not in PUBLIC_HEADERS. The password of a URL (a database's) is secret too.
+header not in PUBLIC_HEADERS. The password of a URL (a database's) is secret too, and
+so is the value of a secret setting (SECRET_KEY, *_PASSWORD), wherever it appears.
 """
 
 import re
@@ -28,6 +29,12 @@ _SECRET_PAIR = re.compile(
     r"""(?P<value>'[^']*'|"[^"]*"|[^\s&;,'")}\]]+)""",
     re.IGNORECASE,
 )
+# The settings whose values are found by value too, named or not: a message may quote
+# one without its name. Shorter values would hide ordinary words.
+SECRET_SETTING_ENDINGS = ("SECRET_KEY", "_PASSWORD", "_TOKEN", "_SECRET")
+MIN_SECRET_VALUE = 8
+# Replaced whole, never changed in place: other threads may be reading it.
+_secret_values: tuple[str, ...] = ()
 _URL_PASSWORD = re.compile(
     r"(?P<name>(?<![\w+.-])[a-z][\w+.-]*://[^:/@\s]*:)[^@\s]+(?=@)", re.IGNORECASE
 )
@@ -37,8 +44,26 @@ def is_secret(name: str) -> bool:
     return SECRET_NAME.search(name.lower()) is not None
 
 
+def remember_secret_settings(config: Mapping[str, Any]) -> None:
+    """Replace the values of the app's secret settings in every report from now on."""
+    global _secret_values
+    found = {
+        value
+        for name, value in config.items()
+        if name.endswith(SECRET_SETTING_ENDINGS)
+        and isinstance(value, str)
+        and len(value) >= MIN_SECRET_VALUE
+    }
+    # The longest first: a value holding another is replaced whole.
+    _secret_values = tuple(sorted({*_secret_values, *found}, key=len, reverse=True))
+
+
 def scrub_text(text: str) -> str:
-    """text with the values of secret name=value pairs and URL passwords replaced."""
+    """text with the values of secret name=value pairs, URL passwords and secret
+    settings replaced."""
+    for value in _secret_values:
+        if value in text:
+            text = text.replace(value, MARKER)
     if "://" not in text and not is_secret(text):
         return text  # no secret name and no URL in it: most text, at once
     text = _URL_PASSWORD.sub(rf"\g<name>{MARKER}", text)
