@@ -136,7 +136,8 @@ def test_production_refuses_debug():
         create_app("production", **PRODUCTION_OVERRIDES, DEBUG=True)
 
 
-@pytest.mark.parametrize("value", ["1", "true", "yes", "on"])
+# " no " too: Flask's command line turns the debugger on for it.
+@pytest.mark.parametrize("value", ["1", "true", "yes", "on", " no "])
 def test_production_refuses_debug_from_environment(monkeypatch, value):
     monkeypatch.setenv("FLASK_DEBUG", value)
     with pytest.raises(RuntimeError, match="DEBUG"):
@@ -216,10 +217,11 @@ def test_overrides_beat_environment(monkeypatch):
 
 def test_a_level_is_read_in_any_case_and_a_number_written_as_text(monkeypatch):
     monkeypatch.setenv("FLASK_LOG_LEVEL", " warning")
-    app = create_app("testing", LOG_QUEUE_BYTES="1024")
+    app = create_app("testing", LOG_QUEUE_BYTES="1e6")
     assert app.config["LOG_LEVEL"] == "WARNING"
     assert app.logger.level == logging.WARNING
-    assert app.config["LOG_QUEUE_BYTES"] == 1024
+    assert app.config["LOG_QUEUE_BYTES"] == 1_000_000
+    assert type(app.config["LOG_QUEUE_BYTES"]) is int
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,9 @@ from flask import Flask
 
 from .production_check import DEVELOPMENT_SECRET_KEY, check_production_config, set_by
 
-# Text that means off, as Flask's own command line reads FLASK_DEBUG: any other is on.
-DEBUG_OFF = {"", "0", "false", "no"}
+# Text that means off, as Flask's own command line reads FLASK_DEBUG (in any case, but
+# not stripped: " no " is on there): any other is on.
+SWITCH_OFF = {"", "0", "false", "no"}
 
 
 class Config:
@@ -183,18 +184,20 @@ def fill_config(
     config.from_prefixed_env()
     config.update(overrides or {})
     config["CONFIG_NAME"] = name
-    check_values(config, CONFIGS[name])
+    coerce_settings(config, CONFIGS[name])
 
 
-def check_values(config: FlaskConfig, defaults: type) -> None:
-    """Read text where a FLASK_* variable is not JSON (FLASK_DEBUG=no,
-    FLASK_LOG_EXTRA_LOGGERS=sqlalchemy) as the setting's default is: a switch as Flask
-    reads FLASK_DEBUG, a list split on commas, a number; and a level in any case.
-    Refuse a level or a number the app cannot use, naming a valid one, at once."""
-    for key in filter(str.isupper, dir(defaults)):
+def coerce_settings(config: FlaskConfig, defaults: type) -> None:
+    """Give a setting set as text the type of its default in `defaults`: a switch
+    (off as Flask reads FLASK_DEBUG), a list (split on commas), a number; and read a
+    level in any case. A number or a level that cannot be read stops the app here,
+    naming the setting and a value it takes, not later with Python's own error."""
+    for key in dir(defaults):
+        if not key.isupper():
+            continue
         default, value = getattr(defaults, key), config.get(key)
         if isinstance(default, bool):
-            off = isinstance(value, str) and value.strip().lower() in DEBUG_OFF
+            off = isinstance(value, str) and value.lower() in SWITCH_OFF
             config[key] = bool(value) and not off
         elif key.endswith("_LEVEL") and isinstance(value, str):
             config[key] = value.strip().upper()
@@ -205,10 +208,11 @@ def check_values(config: FlaskConfig, defaults: type) -> None:
                 )
         elif isinstance(default, list) and isinstance(value, str):
             config[key] = [item.strip() for item in value.split(",") if item.strip()]
-        elif type(default) in (int, float) and isinstance(value, str):
+        elif isinstance(default, int | float) and isinstance(value, str):
             try:
-                config[key] = type(default)(value)
+                number = float(value)  # "0.5" for a number of seconds, too
             except ValueError:
                 raise ValueError(
                     f"{key} is {value!r}{set_by(key)}: use a number, such as {default}."
                 ) from None
+            config[key] = int(number) if number.is_integer() else number
