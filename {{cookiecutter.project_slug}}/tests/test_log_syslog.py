@@ -317,19 +317,25 @@ def test_a_collector_restart_loses_no_record_unreported(tcp_listener):
     assert "after the restart" in frame  # not written into the closed connection
 
 
-def test_a_collector_that_writes_back_then_closes_gets_a_new_connection(tcp_listener):
+def test_what_a_collector_writes_back_is_dropped_and_its_end_seen(tcp_listener):
+    """Unread, what it wrote would make our close a reset, losing what we sent."""
     app = syslog_app(address_of(tcp_listener), SYSLOG_SOCKTYPE="tcp")
     log(app, logging.WARNING, "first")
     conn, _ = tcp_listener.accept()
     with conn:
         conn.settimeout(5)
-        assert "first" in read_frames(conn, 1)[0]
-        conn.sendall(b"error: going away\n")
-    log(app, logging.WARNING, "second")
+        conn.sendall(b"220 hello\n")  # it writes back, and stays
+        log(app, logging.WARNING, "second")
+        frames = read_frames(conn, 2)
+        conn.sendall(b"error: going away\n")  # it writes back, and goes
+    log(app, logging.WARNING, "third")
     conn, _ = tcp_listener.accept()
     with conn:
         conn.settimeout(5)
-        assert "second" in read_frames(conn, 1)[0]
+        frames += read_frames(conn, 1)
+    assert ["first" in frames[0], "second" in frames[1], "third" in frames[2]] == [
+        True
+    ] * 3
 
 
 def test_a_collector_that_resets_the_connection_gets_a_new_one(tcp_listener):
@@ -428,6 +434,14 @@ def test_without_unix_sockets_a_path_is_refused(monkeypatch, capsys):
     assert "syslog logging is off: /dev/log is a socket path: use host:port here" in (
         readable(capsys.readouterr().err)
     )
+
+
+def test_a_timeout_may_be_text_with_a_fraction_of_a_second():
+    """FLASK_SYSLOG_TIMEOUT=.5 is not JSON: Flask keeps it as text."""
+    app = syslog_app(" 127.0.0.1:514 ", SYSLOG_TIMEOUT=".5")
+    handler = handler_named(app, "syslog")
+    assert handler.timeout == 0.5
+    assert handler.address == ("127.0.0.1", 514)
 
 
 def test_an_address_with_a_bad_port_warns_with_one_that_works(capsys):

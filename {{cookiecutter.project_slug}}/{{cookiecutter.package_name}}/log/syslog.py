@@ -21,6 +21,7 @@ SOCKET_TYPES = {"udp": socket.SOCK_DGRAM, "tcp": socket.SOCK_STREAM}
 # The most a UDP datagram holds (over IPv4): a longer message is cut, and says so.
 MAX_DATAGRAM = 65_507
 CUT = b" [... cut: too long for one datagram]"
+MAX_READS = 16  # reads of what a collector wrote back, before each record, at most
 # The structured data element of the request id. 32473 is the enterprise number set
 # aside for examples (RFC 5612): use your organisation's own if it has one.
 REQUEST_SD_ID = "request@32473"
@@ -56,10 +57,11 @@ def build_syslog_handler(app: Flask) -> logging.Handler | None:
 
 def parse_address(value: str) -> str | tuple[str, int]:
     """A socket path stays a path; 'host:port' and '[::1]:514' become (host, port)."""
+    value = value.strip()
     if value.startswith("/") or ":" not in value:
         return value
     host, _, port = value.rpartition(":")
-    if not port.isdigit():
+    if not port.isdecimal():
         raise HandlerUnavailable(
             f"SYSLOG_ADDRESS {value!r} is neither a socket path nor host:port, "
             "such as 127.0.0.1:514"
@@ -157,14 +159,14 @@ def sd_escape(value: str) -> str:
 
 
 def closed(sock: socket.socket) -> bool:
-    """True once a collector closed its end: what we wrote there would be lost. A
-    collector never writes back, so anything to read (its end, or a last error line
-    before it) means that."""
+    """True once a collector closed its end: what we wrote there would be lost. What
+    it wrote before (an error line) is read and dropped: unread, it would make our
+    close a reset, losing what we sent last."""
     timeout = sock.gettimeout()
     sock.setblocking(False)
     try:
-        sock.recv(1, socket.MSG_PEEK)
-        return True
+        # Its end reads as b"": any read until then takes what it wrote, to drop.
+        return any(not sock.recv(4096) for _ in range(MAX_READS))
     except BlockingIOError:
         return False
     except OSError:
