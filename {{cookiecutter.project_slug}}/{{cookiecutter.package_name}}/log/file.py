@@ -83,24 +83,23 @@ class LogFileHandler(ReportsFailures, Rotating):
         return text if self.down_since is None else "\n" + text
 {%- if cookiecutter.file_rotation != "external" %}
 
-    rotation_told = float("-inf")
+    rotation_error: BaseException | None = None  # for flask check-logging
+    last_rotation_warning = float("-inf")
 
     def doRollover(self) -> None:
-        """The library carries on without a rotation it cannot do (a folder made
-        read-only), in silence, and the file grows past its bound: say so, at most
-        once a minute, and let flask check-logging see it."""
-        rotations = self.num_rollovers
+        """concurrent-log-handler goes on, in silence, after a rotation that fails (a
+        folder made read-only), and the file grows past its bound: say so, at most
+        once a minute."""
+        rotations, self.rotation_error = self.num_rollovers, None
         try:
             super().doRollover()
         except Exception as exc:
-            self.error = exc
+            self.rotation_error = exc
         if self.num_rollovers == rotations:
-            self.error = self.error or OSError("the file could not be renamed")
-            if time.monotonic() - self.rotation_told >= REPORT_INTERVAL:
-                self.rotation_told = time.monotonic()
-                reason = f"{type(self.error).__name__}: {self.error}"
-                warn(
-                    f"{self.destination} could not be rotated ({reason}); records "
-                    "still go to it, past its bound"
-                )
+            error = self.rotation_error or OSError("the file could not be renamed")
+            self.rotation_error = error
+            if time.monotonic() - self.last_rotation_warning >= REPORT_INTERVAL:
+                self.last_rotation_warning = time.monotonic()
+                reason = f"{type(error).__name__}: {error}"
+                warn(f"rotating {self.destination} failed ({reason})")
 {%- endif %}
