@@ -79,13 +79,15 @@ def test_a_secret_settings_value_is_replaced_wherever_it_appears():
             "STRIPE_SECRET": "sk-live-0123456789",
             "SMTP_PASSWORD": "sk-live-0123",  # held in the one above: replaced after it
             "API_TOKEN": "short",  # too short to tell from ordinary words
-            "TIMEOUT_TOKEN": 12345678,
+            "SMTP_TOKEN": 20261205,  # FLASK_SMTP_TOKEN=20261205 is read as JSON
+            "SECRET_KEY": b"bytes-secret-key",
             "GREETING": "hello world",
         }
     )
     assert scrub("KeyError: 'sk-live-0123456789'") == f"KeyError: '{F}'"
     assert scrub("sk-live-0123 and short") == f"{F} and short"
-    assert scrub("hello world 12345678") == "hello world 12345678"
+    assert scrub("token 20261205, key bytes-secret-key") == f"token {F}, key {F}"
+    assert scrub("hello world") == "hello world"
 
 
 def test_the_log_never_shows_a_secret_setting_quoted_without_its_name(capsys):

@@ -47,13 +47,13 @@ def is_secret(name: str) -> bool:
 def remember_secret_settings(config: Mapping[str, Any]) -> None:
     """Replace the values of the app's secret settings in every report from now on."""
     global _secret_values
-    found = {
-        value
-        for name, value in config.items()
-        if name.endswith(SECRET_SETTING_ENDINGS)
-        and isinstance(value, str)
-        and len(value) >= MIN_SECRET_VALUE
-    }
+    found = set()
+    for name, value in config.items():
+        if name.endswith(SECRET_SETTING_ENDINGS) and value is not None:
+            # bytes as Flask takes a bytes SECRET_KEY; a number as a message shows it
+            text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+            if len(text) >= MIN_SECRET_VALUE:
+                found.add(text)
     # The longest first: a value holding another is replaced whole.
     _secret_values = tuple(sorted({*_secret_values, *found}, key=len, reverse=True))
 
