@@ -77,9 +77,9 @@ def test_a_secret_settings_value_is_replaced_wherever_it_appears():
     remember_secret_settings(
         {
             "STRIPE_SECRET": "sk-live-0123456789",
-            "SMTP_PASSWORD": "sk-live-0123",  # held in the one above: replaced after it
+            "REDIS_PASSWORD": "sk-live-0123",  # inside the one above: replaced after it
             "API_TOKEN": "short",  # too short to tell from ordinary words
-            "SMTP_TOKEN": 20261205,  # FLASK_SMTP_TOKEN=20261205 is read as JSON
+            "GITHUB_TOKEN": 20261205,  # FLASK_GITHUB_TOKEN=20261205 is JSON
             "SECRET_KEY": b"bytes-secret-key",
             "GREETING": "hello world",
         }
@@ -92,7 +92,7 @@ def test_a_secret_settings_value_is_replaced_wherever_it_appears():
 
 def test_the_log_never_shows_a_secret_setting_quoted_without_its_name(capsys):
     password = "correct-horse-battery"  # noqa: S105
-    app = failing_app(f"login refused: {password}", SMTP_PASSWORD=password)
+    app = failing_app(f"login refused: {password}", REDIS_PASSWORD=password)
     assert app.test_client().get("/boom").status_code == 500
     err = readable(capsys.readouterr().err)
     assert f"RuntimeError: login refused: {F}" in err

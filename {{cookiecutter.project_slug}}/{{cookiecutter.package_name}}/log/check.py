@@ -32,8 +32,7 @@ def register_check_command(app: Flask) -> None:
 
 def check_handler(handler: logging.Handler, logger: logging.Logger) -> str | None:
     """Emit a test record through handler now, on this thread, past the queue and the
-    handler's level and filters (a throttle); return what went wrong (for a log
-    file, a rotation that failed too)."""
+    handler's level and filters (a throttle); return what went wrong."""
     record = logger.makeRecord(
         logger.name, logging.WARNING, __file__, 0, MESSAGE, (), None
     )
@@ -41,5 +40,5 @@ def check_handler(handler: logging.Handler, logger: logging.Logger) -> str | Non
     handler.error = None
     handler.emit(prepare(record))
     handler.flush()
-    error = handler.error or getattr(handler, "rotation_error", None)
+    error = handler.error or handler.standing_error
     return None if error is None else f"{type(error).__name__}: {error}"

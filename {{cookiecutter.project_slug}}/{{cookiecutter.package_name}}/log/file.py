@@ -83,21 +83,20 @@ class LogFileHandler(ReportsFailures, Rotating):
         return text if self.down_since is None else "\n" + text
 {%- if cookiecutter.file_rotation != "external" %}
 
-    rotation_error: BaseException | None = None  # for flask check-logging
     last_rotation_warning = float("-inf")
 
     def doRollover(self) -> None:
         """concurrent-log-handler goes on, in silence, after a rotation that fails (a
         folder made read-only), and the file grows past its bound: say so, at most
         once a minute."""
-        rotations, self.rotation_error = self.num_rollovers, None
+        rotations, self.standing_error = self.num_rollovers, None
         try:
             super().doRollover()
         except Exception as exc:
-            self.rotation_error = exc
+            self.standing_error = exc
         if self.num_rollovers == rotations:
-            error = self.rotation_error or OSError("the file could not be renamed")
-            self.rotation_error = error
+            error = self.standing_error or OSError("the file could not be renamed")
+            self.standing_error = error
             if time.monotonic() - self.last_rotation_warning >= REPORT_INTERVAL:
                 self.last_rotation_warning = time.monotonic()
                 reason = f"{type(error).__name__}: {error}"

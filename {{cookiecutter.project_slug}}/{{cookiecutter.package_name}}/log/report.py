@@ -61,6 +61,8 @@ class ReportsFailures(logging.Handler):
     failed = 0  # records lost since the last report
     down_since: float | None = None
     error: BaseException | None = None  # the last failure, for flask check-logging
+    # One that loses no record but lasts (a file it cannot rename): for it too.
+    standing_error: BaseException | None = None
 
     def handle(self, record: logging.LogRecord) -> bool:
         if self.down_since is not None and time.monotonic() < self.resting_until:
