@@ -11,6 +11,9 @@ import time
 from contextlib import redirect_stderr
 from io import StringIO
 {%- endif %}
+{%- if cookiecutter.file_rotation == "size" %}
+from types import SimpleNamespace
+{%- endif %}
 
 import pytest
 from flask import request
@@ -267,6 +270,51 @@ def test_file_rotates_at_max_bytes(tmp_path):
 
 def rotated_text(directory):
     return "".join(p.read_text() for p in directory.glob("app.log.*"))
+
+
+def test_a_rotation_that_cannot_rename_the_file_is_told_at_most_once_a_minute(
+    tmp_path, capsys, monkeypatch
+):
+    """concurrent-log-handler gives the rotation up in silence when the rename fails
+    (here the file is gone): the reason is ours, told at once, then a minute later."""
+    now = SimpleNamespace(monotonic=lambda: 100.0)
+    monkeypatch.setattr("{{ cookiecutter.package_name }}.log.file.time", now)
+    log_file = tmp_path / "app.log"
+    app = file_app(log_file)
+    handler = handler_named(app, "file")
+    logged(app)
+    capsys.readouterr()
+    warning = f"rotating {log_file} failed (OSError: the file could not be renamed)"
+    told = []
+    for moment in (100.0, 159.9, 160.0):  # the first, within the minute, a minute on
+        now.monotonic = lambda moment=moment: moment
+        log_file.unlink(missing_ok=True)  # nothing to rename
+        handler.doRollover()
+        told.append(readable(capsys.readouterr().err).count(warning))
+    assert told == [1, 0, 1]
+    checked = app.test_cli_runner().invoke(args=["check-logging"]).output
+    assert "file: FAILED: OSError: the file could not be renamed" in checked
+    close_handlers(app)
+
+
+def test_a_rotation_that_fails_after_the_rename_is_told_with_its_own_reason(
+    tmp_path, capsys
+):
+    """The library raises when it cannot put the file in its place: that error is
+    the reason told, and the one check-logging gives."""
+    log_file = tmp_path / "app.log"
+    app = file_app(log_file, LOG_FILE_BACKUP_COUNT=1)
+    (tmp_path / "app.log.1" / "in-the-way").mkdir(parents=True)  # not a file
+    handler = handler_named(app, "file")
+    logged(app)
+    capsys.readouterr()
+    handler.doRollover()
+    err = readable(capsys.readouterr().err)
+    where = re.escape(str(log_file))
+    assert re.search(rf"rotating {where} failed \(\w+Error: .*app\.log\.1'?\)", err)
+    checked = app.test_cli_runner().invoke(args=["check-logging"]).output
+    assert re.search(r"file: FAILED: \w+Error: .*app\.log\.1", checked)
+    close_handlers(app)
 {%- elif cookiecutter.file_rotation == "time" %}
 
 
