@@ -90,6 +90,15 @@ def test_a_secret_settings_value_is_replaced_wherever_it_appears():
     assert scrub("hello world") == "hello world"
 
 
+def test_a_secret_setting_holding_another_is_replaced_whole_wherever_it_holds_it():
+    """Longest first: a value inside another (here at its end) would leave the rest
+    of the longer one showing, were it replaced first."""
+    remember_secret_settings(
+        {"OUTER_SECRET": "abc-value-xyz-123", "INNER_TOKEN": "value-xyz-123"}
+    )
+    assert scrub("seen: abc-value-xyz-123, value-xyz-123") == f"seen: {F}, {F}"
+
+
 def test_the_log_never_shows_a_secret_setting_quoted_without_its_name(capsys):
     password = "correct-horse-battery"  # noqa: S105
     app = failing_app(f"login refused: {password}", REDIS_PASSWORD=password)
