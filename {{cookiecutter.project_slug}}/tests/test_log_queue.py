@@ -17,7 +17,8 @@ import pytest
 from flask.logging import default_handler
 
 from {{ cookiecutter.package_name }} import create_app, log
-from {{ cookiecutter.package_name }}.log import exit_wait, records, report
+from {{ cookiecutter.package_name }}.log import check, exit_wait, records, report
+from {{ cookiecutter.package_name }}.log.check import check_handler
 from {{ cookiecutter.package_name }}.log.queue import LogQueueHandler
 from {{ cookiecutter.package_name }}.log.report import HandlerUnavailable, ReportsFailures
 
@@ -481,6 +482,39 @@ def test_a_first_failure_is_told_at_once_on_a_host_just_started(monkeypatch, cap
     FailingHandler().handle(logging.makeLogRecord({"msg": "first"}))
     assert "1 records could not be written to the failing handler" in readable(
         capsys.readouterr().err
+    )
+
+
+def test_a_rest_ends_on_time_and_the_handler_tries_again(monkeypatch, capsys):
+    clock = SimpleNamespace(monotonic=lambda: 30.0)
+    monkeypatch.setattr(report, "time", clock)
+    handler = FailingHandler()
+    handler.rest = 1.0  # after the first failure, nothing is tried until 31.0
+    tried = []
+    emit = handler.emit
+    monkeypatch.setattr(handler, "emit", lambda r: tried.append(r.msg) or emit(r))
+    for moment, message in [(30.0, "fails"), (30.9, "resting"), (31.0, "on time")]:
+        clock.monotonic = lambda moment=moment: moment
+        handler.handle(logging.makeLogRecord({"msg": message}))
+    assert tried == ["fails", "on time"]
+    handler.close()  # its count told now, not after the suite
+    assert "could not be written to the failing handler" in capsys.readouterr().err
+
+
+def test_check_logging_reads_a_standing_failure_and_its_record_has_no_line():
+    """A failure that loses no record but lasts fails the check too; the test
+    record comes from no line of code."""
+
+    class Kept(ReportsFailures, ListHandler):
+        pass
+
+    handler = Kept()
+    handler.error = ConnectionError("an earlier record")  # not this check's
+    assert check_handler(handler, logging.getLogger("test.check")) is None
+    assert [(r.pathname, r.lineno) for r in handler.records] == [(check.__file__, 0)]
+    handler.standing_error = OSError("cannot rename")
+    assert check_handler(handler, logging.getLogger("test.check")) == (
+        "OSError: cannot rename"
     )
 
 
