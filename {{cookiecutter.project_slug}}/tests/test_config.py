@@ -230,6 +230,7 @@ def test_a_level_is_read_in_any_case_and_a_number_written_as_text(monkeypatch):
         ("FLASK_LOG_LEVEL", "verbose", "use DEBUG, INFO, WARNING, ERROR or CRITICAL."),
         ("FLASK_PROXY_FIX_X_FOR", "", "use a number, such as 0."),
         ("FLASK_MAX_CONTENT_LENGTH", "16MB", "use a number, such as 16777216."),
+        ("FLASK_LOG_QUEUE_BYTES", "inf", "use a number, such as 0."),  # testing: 0
     ],
 )
 def test_a_value_the_app_cannot_use_is_refused_with_a_valid_one(

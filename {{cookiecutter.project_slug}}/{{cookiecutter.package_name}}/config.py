@@ -2,6 +2,7 @@
 config.py, the environment and the caller."""
 
 import logging
+import math
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -212,7 +213,9 @@ def coerce_settings(config: FlaskConfig, defaults: type) -> None:
             try:
                 number = float(value)  # "0.5" for a number of seconds, too
             except ValueError:
+                number = math.nan
+            if not math.isfinite(number):
                 raise ValueError(
                     f"{key} is {value!r}{set_by(key)}: use a number, such as {default}."
-                ) from None
+                )
             config[key] = int(number) if number.is_integer() else number
