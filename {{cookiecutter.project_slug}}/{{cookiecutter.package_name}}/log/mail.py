@@ -46,8 +46,7 @@ def build_mail_handler(app: Flask) -> logging.Handler | None:
     config = app.config
     if not config["MAIL_SERVER"]:
         return None
-    admins = config["ADMINS"]
-    if not admins:
+    if not config["ADMINS"]:
         raise HandlerUnavailable("MAIL_SERVER is set but ADMINS is empty")
     sender = config["MAIL_SENDER"] or f"server-error@{socket.gethostname()}"
     domain = sender.rpartition("@")[2].strip(".")
@@ -60,15 +59,15 @@ def build_mail_handler(app: Flask) -> logging.Handler | None:
     handler = ErrorMailHandler(
         mailhost=(config["MAIL_SERVER"], int(config["MAIL_PORT"])),
         fromaddr=sender,
-        toaddrs=list(admins),
+        toaddrs=list(config["ADMINS"]),
         subject=config["PROJECT_NAME"],
         credentials=(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or ""),
         secure=() if config["MAIL_USE_TLS"] else None,
         timeout=float(config["MAIL_TIMEOUT"]),
     )
     handler.use_ssl = bool(config["MAIL_USE_SSL"])
-    to = ", ".join(handler.toaddrs)
-    handler.destination = f"{handler.mailhost}:{handler.mailport}, to {to}"
+    admins = ", ".join(handler.toaddrs)
+    handler.destination = f"{handler.mailhost}:{handler.mailport}, to {admins}"
     folder = os.path.join(app.instance_path, "mail-throttle")
     handler.addFilter(MailThrottle(folder, float(config["MAIL_THROTTLE_SECONDS"])))
     handler.setLevel(logging.ERROR)
