@@ -1,3 +1,4 @@
+import json
 import logging
 import re
 import secrets
@@ -9,6 +10,7 @@ import sentry_sdk
 
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.config import Config, settings_for
+from {{ cookiecutter.package_name }}.config_values import read_number
 from {{ cookiecutter.package_name }}.production_check import DEVELOPMENT_SECRET_KEY
 
 from .conftest import PRODUCTION_OVERRIDES, logged, readable
@@ -184,6 +186,17 @@ def test_every_switch_reads_text_as_flask_reads_flask_debug(
     assert {key: config[key] for key in switches} == dict.fromkeys(switches, expected)
 
 
+def test_flasks_own_switches_read_text_as_flask_reads_flask_debug(monkeypatch):
+    """As text, "no" would be on: production would refuse TESTING, and Flask would
+    send a session cookie that scripts can read."""
+    for key in ("TESTING", "PROPAGATE_EXCEPTIONS", "SESSION_COOKIE_HTTPONLY"):
+        monkeypatch.setenv(f"FLASK_{key}", "no")
+    app = create_app("production", **PRODUCTION_OVERRIDES)
+    assert app.testing is False
+    assert app.config["PROPAGATE_EXCEPTIONS"] is False
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is False
+
+
 def test_production_accepts_secret_key_from_environment(monkeypatch):
     overrides = {k: v for k, v in PRODUCTION_OVERRIDES.items() if k != "SECRET_KEY"}
     monkeypatch.setenv("FLASK_SECRET_KEY", "from-the-environment-0123456789abcdef")
@@ -231,6 +244,7 @@ def test_a_level_is_read_in_any_case_and_a_number_written_as_text(monkeypatch):
         ("FLASK_PROXY_FIX_X_FOR", "", "use a number, such as 0."),
         ("FLASK_MAX_CONTENT_LENGTH", "16MB", "use a number, such as 16777216."),
         ("FLASK_LOG_QUEUE_BYTES", "inf", "use a number, such as 0."),  # testing: 0
+        ("FLASK_MAX_FORM_PARTS", "many", "use a number, such as 1000."),  # Flask's
     ],
 )
 def test_a_value_the_app_cannot_use_is_refused_with_a_valid_one(
@@ -241,6 +255,50 @@ def test_a_value_the_app_cannot_use_is_refused_with_a_valid_one(
     said = f"{key} is {value!r} (set by the environment variable {variable}): {answer}"
     with pytest.raises(ValueError, match=f"^{re.escape(said)}$"):
         create_app("testing")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "answer"),
+    [
+        ("FLASK_LOG_LEVEL", "true", "use DEBUG, INFO, WARNING, ERROR or CRITICAL."),
+        ("FLASK_LOG_LEVEL", "null", "use DEBUG, INFO, WARNING, ERROR or CRITICAL."),
+        ("FLASK_PROXY_FIX_X_FOR", "true", "use a number, such as 0."),
+        ("FLASK_PROXY_FIX_X_PROTO", "-1", "use a number, such as 0."),
+        ("FLASK_MAX_CONTENT_LENGTH", "[16]", "use a number, such as 16777216."),
+    ],
+)
+def test_json_of_the_wrong_kind_is_refused_with_a_valid_value(
+    monkeypatch, variable, value, answer
+):
+    """Flask reads these as JSON: true is a number to Python (1), and null a level
+    (0, so every record); -1 proxies or [16] bytes fail later, or never."""
+    monkeypatch.setenv(variable, value)
+    key = variable.removeprefix("FLASK_")
+    shown = repr(json.loads(value))
+    said = f"{key} is {shown} (set by the environment variable {variable}): {answer}"
+    with pytest.raises(ValueError, match=f"^{re.escape(said)}$"):
+        create_app("testing")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "read"),
+    [
+        ("CONNECT_TIMEOUT", "0.5", 0.5),
+        ("CONNECT_TIMEOUT", 2.0, 2),
+        ("QUEUE_BYTES", 0, 0),
+    ],
+)
+def test_a_number_is_read_as_it_is_or_from_text(key, value, read):
+    assert read_number(key, value, 1) == read
+    assert type(read_number(key, value, 1)) is type(read)
+
+
+@pytest.mark.parametrize("value", [0, "0", -1])
+def test_a_timeout_of_zero_is_refused(value):
+    """A socket timeout of 0 makes every connection fail at once."""
+    said = f"^CONNECT_TIMEOUT is {value!r}: use a number, such as 5.$"
+    with pytest.raises(ValueError, match=said):
+        read_number("CONNECT_TIMEOUT", value, 5)
 
 
 def test_testing_uses_in_memory_sqlite(app):

@@ -1,8 +1,6 @@
 """Configuration classes, picked by name, then overridden by the instance folder's
 config.py, the environment and the caller."""
 
-import logging
-import math
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -10,11 +8,8 @@ from typing import Any
 from flask import Config as FlaskConfig
 from flask import Flask
 
-from .production_check import DEVELOPMENT_SECRET_KEY, check_production_config, set_by
-
-# Text that means off, as Flask's own command line reads FLASK_DEBUG (in any case, but
-# not stripped: " no " is on there): any other is on.
-SWITCH_OFF = {"", "0", "false", "no"}
+from .config_values import coerce_settings
+from .production_check import DEVELOPMENT_SECRET_KEY, check_production_config
 
 
 class Config:
@@ -186,36 +181,3 @@ def fill_config(
     config.update(overrides or {})
     config["CONFIG_NAME"] = name
     coerce_settings(config, CONFIGS[name])
-
-
-def coerce_settings(config: FlaskConfig, defaults: type) -> None:
-    """Give a setting set as text the type of its default in `defaults`: a switch
-    (off as Flask reads FLASK_DEBUG), a list (split on commas), a number; and read a
-    level in any case. A number or a level that cannot be read stops the app here,
-    naming the setting and a value it takes, not later with Python's own error."""
-    for key in dir(defaults):
-        if not key.isupper():
-            continue
-        default, value = getattr(defaults, key), config.get(key)
-        if isinstance(default, bool):
-            off = isinstance(value, str) and value.lower() in SWITCH_OFF
-            config[key] = bool(value) and not off
-        elif key.endswith("_LEVEL") and isinstance(value, str):
-            config[key] = value.strip().upper()
-            if config[key] not in logging.getLevelNamesMapping():
-                raise ValueError(
-                    f"{key} is {value!r}{set_by(key)}: use DEBUG, INFO, WARNING, "
-                    "ERROR or CRITICAL."
-                )
-        elif isinstance(default, list) and isinstance(value, str):
-            config[key] = [item.strip() for item in value.split(",") if item.strip()]
-        elif isinstance(default, int | float) and isinstance(value, str):
-            try:
-                number = float(value)  # "0.5" for a number of seconds, too
-            except ValueError:
-                number = math.nan
-            if not math.isfinite(number):
-                raise ValueError(
-                    f"{key} is {value!r}{set_by(key)}: use a number, such as {default}."
-                )
-            config[key] = int(number) if number.is_integer() else number

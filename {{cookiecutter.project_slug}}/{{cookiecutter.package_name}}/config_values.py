@@ -1,0 +1,67 @@
+"""Settings given as text, read by the type of their default.
+
+Flask reads a FLASK_* variable as JSON when it can, else keeps its text: `no`,
+`sqlalchemy` or `debug` stay text. Here a switch, a list, a number and a level are
+read from such text, and a value that cannot be used stops the app at startup.
+"""
+
+import logging
+import math
+
+from flask import Config as FlaskConfig
+from flask import Flask
+
+from .production_check import REFUSED_ON, set_by
+
+# Text that means off, as Flask's own command line reads FLASK_DEBUG (in any case, but
+# not stripped: " no " is on there): any other is on.
+SWITCH_OFF = {"", "0", "false", "no"}
+
+
+def coerce_settings(config: FlaskConfig, defaults: type) -> None:
+    """Read each setting by the type of its default, in `defaults` or else Flask's: a
+    switch as Flask reads FLASK_DEBUG, a list split on commas, a number or a level
+    given as text. A value that cannot be read stops the app here, naming the setting
+    and a value it takes, not later with Python's own error."""
+    for key, value in list(config.items()):
+        default = getattr(defaults, key, Flask.default_config.get(key))
+        # PROPAGATE_EXCEPTIONS is a switch whose default, None, follows TESTING.
+        if isinstance(default, bool) or (key in REFUSED_ON and isinstance(value, str)):
+            off = isinstance(value, str) and value.lower() in SWITCH_OFF
+            config[key] = bool(value) and not off
+        elif isinstance(default, list) and isinstance(value, str):
+            config[key] = [item.strip() for item in value.split(",") if item.strip()]
+        elif isinstance(default, str) and key.endswith("_LEVEL"):
+            config[key] = read_level(key, value)
+        elif isinstance(default, int | float) and value is not None:
+            config[key] = read_number(key, value, default)
+
+
+def read_level(key: str, value: object) -> int | str:
+    """A level's number as it is, or its name in any case."""
+    if type(value) is int:
+        return value
+    name = str(value).strip().upper()
+    if name not in logging.getLevelNamesMapping():
+        raise ValueError(
+            f"{key} is {value!r}{set_by(key)}: use DEBUG, INFO, WARNING, ERROR or "
+            "CRITICAL."
+        )
+    return name
+
+
+def read_number(key: str, value: object, default: float) -> float:
+    """The number value is, or its text reads as ("0.5" too); refused if it is none,
+    or below 0, or 0 for a timeout (a connection with no time would always fail)."""
+    try:
+        number = float(value) if isinstance(value, str) else value
+    except ValueError:
+        number = math.nan
+    if isinstance(number, bool) or not isinstance(number, int | float):
+        number = math.nan
+    too_low = number <= 0 if key.endswith("_TIMEOUT") else number < 0
+    if too_low or not number < math.inf:  # nan fails both comparisons
+        raise ValueError(
+            f"{key} is {value!r}{set_by(key)}: use a number, such as {default}."
+        )
+    return int(number) if isinstance(number, float) and number.is_integer() else number
