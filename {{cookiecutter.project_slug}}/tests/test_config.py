@@ -110,9 +110,9 @@ def test_production_is_the_default_and_needs_a_secret_key():
     [
         None, "", "x", "abc", "changeme", "a" * 31, DEVELOPMENT_SECRET_KEY, 12345,
         " " * 32, "a" * 32, b"a" * 40, "changeme" * 4, "012345678" * 4,
-        DEVELOPMENT_SECRET_KEY.upper(), f" {DEVELOPMENT_SECRET_KEY}\t",
+        DEVELOPMENT_SECRET_KEY.upper(), f"  {DEVELOPMENT_SECRET_KEY} ",
     ],
-    ids=repr,
+    ids=repr,  # no backslash in the ids: each test can be named on a command line
 )  # fmt: skip
 def test_production_refuses_a_missing_short_weak_or_development_secret_key(key):
     overrides = {**PRODUCTION_OVERRIDES, "SECRET_KEY": key}
@@ -188,13 +188,19 @@ def test_every_switch_reads_text_as_flask_reads_flask_debug(
 
 def test_flasks_own_switches_read_text_as_flask_reads_flask_debug(monkeypatch):
     """As text, "no" would be on: production would refuse TESTING, and Flask would
-    send a session cookie that scripts can read."""
-    for key in ("TESTING", "PROPAGATE_EXCEPTIONS", "SESSION_COOKIE_HTTPONLY"):
+    send a session cookie that scripts can read (and so on)."""
+    switches = [
+        "TESTING",
+        "SESSION_COOKIE_HTTPONLY",
+        # Their default, None, lets DEBUG or TESTING decide.
+        "PROPAGATE_EXCEPTIONS",
+        "TRAP_BAD_REQUEST_ERRORS",
+        "TEMPLATES_AUTO_RELOAD",
+    ]
+    for key in switches:
         monkeypatch.setenv(f"FLASK_{key}", "no")
-    app = create_app("production", **PRODUCTION_OVERRIDES)
-    assert app.testing is False
-    assert app.config["PROPAGATE_EXCEPTIONS"] is False
-    assert app.config["SESSION_COOKIE_HTTPONLY"] is False
+    config = create_app("production", **PRODUCTION_OVERRIDES).config
+    assert {key: config[key] for key in switches} == dict.fromkeys(switches, False)
 
 
 def test_production_accepts_secret_key_from_environment(monkeypatch):
@@ -265,8 +271,11 @@ def test_a_value_the_app_cannot_use_is_refused_with_a_valid_one(
         ("FLASK_PROXY_FIX_X_FOR", "true", "use a number, such as 0."),
         ("FLASK_PROXY_FIX_X_PROTO", "-1", "use a number, such as 0."),
         ("FLASK_MAX_CONTENT_LENGTH", "[16]", "use a number, such as 16777216."),
+        ("FLASK_PROXY_FIX_X_FOR", "null", "use a number, such as 0."),
+        ("FLASK_LOG_EXTRA_LOGGERS", "null", "use text with commas between, such as "
+         "'sqlalchemy'."),
     ],
-)
+)  # fmt: skip
 def test_json_of_the_wrong_kind_is_refused_with_a_valid_value(
     monkeypatch, variable, value, answer
 ):
@@ -278,6 +287,18 @@ def test_json_of_the_wrong_kind_is_refused_with_a_valid_value(
     said = f"{key} is {shown} (set by the environment variable {variable}): {answer}"
     with pytest.raises(ValueError, match=f"^{re.escape(said)}$"):
         create_app("testing")
+
+
+def test_a_level_may_be_given_as_its_number(monkeypatch):
+    monkeypatch.setenv("FLASK_LOG_LEVEL", "30")  # JSON: the number 30
+    app = create_app("testing")
+    assert app.config["LOG_LEVEL"] == logging.WARNING
+    assert app.logger.level == logging.WARNING
+
+
+def test_no_limit_is_none_as_in_flask():
+    app = create_app("testing", MAX_CONTENT_LENGTH=None)
+    assert app.config["MAX_CONTENT_LENGTH"] is None
 
 
 @pytest.mark.parametrize(

@@ -11,11 +11,17 @@ import math
 from flask import Config as FlaskConfig
 from flask import Flask
 
-from .production_check import REFUSED_ON, set_by
+from .production_check import set_by
 
 # Text that means off, as Flask's own command line reads FLASK_DEBUG (in any case, but
 # not stripped: " no " is on there): any other is on.
 SWITCH_OFF = {"", "0", "false", "no"}
+# Flask's switches whose default, None, lets DEBUG or TESTING decide.
+FLASK_SWITCHES = {
+    "PROPAGATE_EXCEPTIONS",
+    "TRAP_BAD_REQUEST_ERRORS",
+    "TEMPLATES_AUTO_RELOAD",
+}
 
 
 def coerce_settings(config: FlaskConfig, defaults: type) -> None:
@@ -25,15 +31,22 @@ def coerce_settings(config: FlaskConfig, defaults: type) -> None:
     and a value it takes, not later with Python's own error."""
     for key, value in list(config.items()):
         default = getattr(defaults, key, Flask.default_config.get(key))
-        # PROPAGATE_EXCEPTIONS is a switch whose default, None, follows TESTING.
-        if isinstance(default, bool) or (key in REFUSED_ON and isinstance(value, str)):
+        if isinstance(default, bool) or (key in FLASK_SWITCHES and value is not None):
             off = isinstance(value, str) and value.lower() in SWITCH_OFF
             config[key] = bool(value) and not off
         elif isinstance(default, list) and isinstance(value, str):
             config[key] = [item.strip() for item in value.split(",") if item.strip()]
+        elif isinstance(default, list) and not isinstance(value, list | tuple):
+            raise ValueError(
+                f"{key} is {value!r}{set_by(key)}: use text with commas between, "
+                f"such as {','.join(default)!r}."
+            )
         elif isinstance(default, str) and key.endswith("_LEVEL"):
             config[key] = read_level(key, value)
-        elif isinstance(default, int | float) and value is not None:
+        # None is Flask's own "no limit" (MAX_CONTENT_LENGTH); the app's take a number.
+        elif isinstance(default, int | float) and not (
+            value is None and key in Flask.default_config
+        ):
             config[key] = read_number(key, value, default)
 
 
