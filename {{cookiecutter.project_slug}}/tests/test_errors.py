@@ -353,7 +353,9 @@ def test_hostile_method_is_escaped(client):
 
 
 @pytest.mark.parametrize(
-    "accept", [";;;", "application/json;q=abc", "*/*;q=" + "9" * 500, "\x00", "a/b/c"]
+    "accept",
+    [";;;", "application/json;q=abc", "*/*;q=" + "9" * 500, "\x00", "a/b/c"],
+    ids=["semicolons", "q-not-a-number", "q-of-500-digits", "nul", "three-parts"],
 )
 def test_hostile_accept_headers_never_cause_a_500(client, accept):
     response = client.get(MISSING, headers={"Accept": accept})

@@ -246,7 +246,9 @@ def test_a_ten_megabyte_exception_costs_little_memory():
         ("lone \ud800 surrogate", "lone \\ud800 surrogate"),
         ("plain text, café, 東京, ‰", "plain text, café, 東京, ‰"),
     ],
-)
+    ids=["line-breaks", "terminal-escape", "c1-escape", "del-and-c1",
+         "right-to-left-override", "bidi-embeddings", "lone-surrogate", "printable"],
+)  # fmt: skip
 def test_escape_controls(raw, escaped):
     result = escape_controls(raw)
     if escaped is not None:

@@ -40,7 +40,9 @@ def test_well_formed_incoming_id_is_kept(client, incoming):
         "-",
         "._",
     ],
-)
+    ids=["empty", "too-long", "space", "semicolon", "markup", "backslash",
+         "non-ascii", "dash", "no-letter-or-digit"],
+)  # fmt: skip
 def test_malformed_incoming_id_is_replaced(client, incoming):
     response = client.get(OK, headers={"X-Request-ID": incoming})
     assert GENERATED_ID.fullmatch(response.headers["X-Request-ID"])

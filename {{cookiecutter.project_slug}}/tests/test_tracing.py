@@ -140,6 +140,7 @@ def test_a_traceparent_continues_the_callers_trace(collector):
         f"00-{'0' * 32}-{PARENT_ID}-01",
         "00-" + "a" * 100_000,
     ],
+    ids=["line-break", "uppercase", "zero-trace-id", "100-kb"],
 )
 def test_a_hostile_traceparent_starts_a_trace_of_its_own(collector, traceparent):
     app = traced_app()
