@@ -90,6 +90,7 @@ def test_settings_come_from_class_instance_file_environment_caller(
     assert config["PROXY_FIX_X_PROTO"] == 3  # the caller over everything
     # gunicorn.conf.py reads the same sources.
     assert settings_for("testing")["LOG_LEVEL"] == "WARNING"
+    assert settings_for("development")["CONFIG_NAME"] == "development"
 
 
 def test_production_takes_its_secret_key_from_the_instance_folder(instance_folder):
@@ -101,7 +102,14 @@ def test_production_takes_its_secret_key_from_the_instance_folder(instance_folde
 
 
 def test_production_is_the_default_and_needs_a_secret_key():
-    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+    said = (
+        "SECRET_KEY is unset, shorter than 32 characters, made of fewer than 10 "
+        "different characters or a development value: set FLASK_SECRET_KEY, or "
+        "SECRET_KEY in the instance folder's config.py, to a long random value before "
+        "starting in production, for example the output of "
+        '`python -c "import secrets; print(secrets.token_hex())"`.'
+    )
+    with pytest.raises(RuntimeError, match=f"^{re.escape(said)}$"):
         create_app()
 
 
@@ -133,8 +141,26 @@ def test_production_accepts_a_random_secret_key(make_key):
     assert app.config["SECRET_KEY"] == key
 
 
+def test_a_weak_secret_key_names_the_variable_that_set_it(monkeypatch):
+    overrides = {k: v for k, v in PRODUCTION_OVERRIDES.items() if k != "SECRET_KEY"}
+    monkeypatch.setenv("FLASK_SECRET_KEY", "changeme")
+    named = "value (set by the environment variable FLASK_SECRET_KEY): set"
+    with pytest.raises(RuntimeError, match=re.escape(named)):
+        create_app("production", **overrides)
+
+
+def test_production_accepts_a_key_of_ten_different_characters():
+    key = "0123456789" * 4
+    app = create_app("production", **{**PRODUCTION_OVERRIDES, "SECRET_KEY": key})
+    assert app.config["SECRET_KEY"] == key
+
+
 def test_production_refuses_debug():
-    with pytest.raises(RuntimeError, match="DEBUG"):
+    said = (
+        "DEBUG is on: production never runs with the debugger. Turn it off, or use "
+        "FLASK_CONFIG=development."
+    )
+    with pytest.raises(RuntimeError, match=f"^{re.escape(said)}$"):
         create_app("production", **PRODUCTION_OVERRIDES, DEBUG=True)
 
 
@@ -160,9 +186,9 @@ def test_production_refuses_what_turns_error_handling_off(monkeypatch, key):
 def test_a_refusal_caused_by_dotenv_names_it(monkeypatch, tmp_path):
     """A checkout with a developer's .env, run in production: flask commands load
     .env into the environment, as this test does by hand."""
-    (tmp_path / ".env").write_text("FLASK_DEBUG=1\n")
+    (tmp_path / ".env").write_text("FLASK_DEBUG=yes\n")  # the project's .env has 1
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("FLASK_DEBUG", "1")
+    monkeypatch.setenv("FLASK_DEBUG", "yes")
     named = re.escape(f"set by FLASK_DEBUG in {tmp_path / '.env'}")
     with pytest.raises(RuntimeError, match=named):
         create_app("production", **PRODUCTION_OVERRIDES)
