@@ -1,10 +1,10 @@
 import json
 
 import pytest
-from flask import abort, request, send_file
+from flask import abort, request, send_file, url_for
 from sqlalchemy import String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
-from werkzeug.exceptions import Conflict
+from werkzeug.exceptions import Conflict, HTTPException, ServiceUnavailable
 from werkzeug.test import EnvironBuilder
 from werkzeug.wsgi import FileWrapper
 
@@ -24,6 +24,12 @@ HOSTILE = "<script>alert(1)</script> & Post id 99 doesn't exist."
 MISSING = "/_test/no-such-page"
 HTML = {"Accept": "text/html"}
 JSON = {"Accept": "application/json"}
+
+
+class Wordless(HTTPException):
+    """An app's own 5xx error, with no description."""
+
+    code = 502
 
 
 class RollbackProbe(db.Model):
@@ -52,6 +58,14 @@ def add_error_routes(app):
     @app.route("/_test/unavailable")
     def unavailable_with_a_secret():
         abort(503, f"cache at 10.0.0.3 is down: {SECRET}")
+
+    @app.route("/_test/internal")
+    def internal_with_a_secret():
+        abort(500, f"query to 10.0.0.3 failed: {SECRET}")
+
+    @app.route("/_test/wordless")
+    def wordless():
+        raise Wordless()
 
     @app.route("/_test/described")
     def not_found_with_a_description():
@@ -200,12 +214,28 @@ def test_500_leaks_nothing_and_shows_request_id(client, headers):
     assert response.headers["X-Request-ID"] in text
 
 
+@pytest.mark.parametrize(
+    ("path", "code"), [("/_test/internal", 500), ("/_test/unavailable", 503)]
+)
 @pytest.mark.parametrize("headers", [HTML, JSON])
-def test_5xx_description_is_not_shown(client, headers):
-    response = client.get("/_test/unavailable", headers=headers)
-    assert response.status_code == 503
+def test_5xx_description_is_not_shown(client, path, code, headers):
+    response = client.get(path, headers=headers)
+    assert response.status_code == code
     assert SECRET not in body(response)
     assert "10.0.0.3" not in body(response)
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("/_test/unavailable", ServiceUnavailable.description),
+        ("/_test/wordless", "The server could not complete your request."),
+    ],
+)
+def test_a_5xx_shows_the_stock_words_for_its_class(client, path, words):
+    assert f"<p>{words}</p>" in body(client.get(path, headers=HTML))
+    problem = client.get(path, headers=JSON).get_json(force=True)
+    assert problem["detail"] == words
 
 
 def test_a_4xx_page_shows_the_apps_description_escaped(client):
@@ -234,7 +264,7 @@ def test_unhandled_exception_is_logged_once_with_traceback(app, client, capsys):
     assert err.count("RuntimeError: connect failed") == 1
 
 
-def test_an_error_while_streaming_is_logged_with_its_request(app, capsys):
+def test_an_error_while_streaming_is_logged_with_its_request(app, capsys, log_records):
     """The status and headers are sent already: the server cuts the body short."""
     add_broken_stream(app, "the stream broke")
     response = app.test_client().get("/_test/stream", headers={"X-Request-ID": "s-1"})
@@ -245,7 +275,8 @@ def test_an_error_while_streaming_is_logged_with_its_request(app, capsys):
     err = readable(capsys.readouterr().err)
     (line,) = [line for line in err.splitlines() if "while streaming" in line]
     assert f"ERROR {app.name} [s-1 " in line
-    assert "Exception while streaming /_test/stream [GET]" in line
+    messages = [r.getMessage() for r in log_records]
+    assert "Exception while streaming /_test/stream [GET]" in messages
     assert err.count("RuntimeError: the stream broke") == 1
 
 
@@ -293,6 +324,20 @@ def test_a_streamed_body_never_read_is_closed(app):
     assert closed == [True]
 
 
+def test_a_streamed_body_with_nothing_to_close_is_left_alone(app):
+    class Body:
+        def __iter__(self):
+            yield b"sent"
+
+    @app.route("/_test/unclosable")
+    def unclosable():
+        return app.response_class(Body())
+
+    response = app.test_client().get("/_test/unclosable")
+    assert response.get_data() == b"sent"
+    response.close()  # what the server does: no error
+
+
 def test_a_file_the_server_sends_itself_is_left_to_it(app, tmp_path):
     """The server's wsgi.file_wrapper (gunicorn's sends with os.sendfile)."""
     (tmp_path / "file.txt").write_text("sent by the server")
@@ -328,7 +373,8 @@ def test_failing_rollback_still_gives_the_500_page(client, monkeypatch, log_reco
     response = client.get("/_test/boom", headers=HTML)
     assert response.status_code == 500
     assert "Something went wrong on our side" in body(response)
-    assert any("Rolling back" in r.getMessage() for r in log_records)
+    messages = [r.getMessage() for r in log_records]
+    assert "Rolling back the database session failed" in messages
 
 
 def test_broken_error_page_falls_back_to_plain_text(app, client, log_records):
@@ -342,7 +388,8 @@ def test_broken_error_page_falls_back_to_plain_text(app, client, log_records):
     request_id = response.headers["X-Request-ID"]
     assert body(response) == f"404 Not Found\nRequest ID: {request_id}\n"
     assert response.headers["Cache-Control"] == "no-store"
-    assert any("Rendering the 404" in r.getMessage() for r in log_records)
+    messages = [r.getMessage() for r in log_records]
+    assert "Rendering the 404 error response failed" in messages
 
 
 def test_hostile_method_is_escaped(client):
@@ -380,7 +427,10 @@ def test_development_lets_exceptions_reach_the_debugger():
 
 
 def test_development_previews_error_pages():
-    client = create_app("development").test_client()
+    app = create_app("development")
+    with app.test_request_context():
+        assert url_for("preview_error", code=404) == "/_errors/404"
+    client = app.test_client()
     response = client.get("/_errors/404", headers=HTML)
     assert response.status_code == 404
     assert "Page not found" in body(response)
@@ -422,6 +472,7 @@ def test_production_500_page_leaks_nothing(production_app):
     "accept",
     [
         "application/json; charset=utf-8",
+        "application/json; charset=utf-8; version=2",
         "application/problem+json; charset=utf-8",
         "application/vnd.api+json",
     ],

@@ -61,7 +61,8 @@ def test_an_added_check_that_fails_or_raises_makes_readyz_fail(app, log_records)
     # The reasons are for the operator, in the log.
     logged = [r.getMessage() for r in log_records]
     assert f"Not ready: cache: no answer from {SECRET}" in logged
-    assert "Not ready: queue failed" in logged
+    (failed,) = [r for r in log_records if r.getMessage() == "Not ready: queue failed"]
+    assert failed.exc_info[0] is ConnectionError  # with its traceback
 
 
 def test_a_check_registered_again_replaces_the_first(tmp_path):

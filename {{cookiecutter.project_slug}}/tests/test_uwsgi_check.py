@@ -41,7 +41,12 @@ def test_without_threads_it_says_once_which_flag_fixes_it(monkeypatch, capsys):
 
 @pytest.mark.parametrize(
     ("options", "numproc"),
-    [({"master": True}, 1), ({}, 4), ({"master": True, "enable-threads": True}, 4)],
+    [
+        ({"master": True}, 1),
+        ({}, 4),
+        ({}, 2),  # the first process forks the second
+        ({"master": True, "enable-threads": True}, 4),
+    ],
 )
 def test_forks_without_hooks_it_says_once_which_flags_fix_it(
     monkeypatch, capsys, options, numproc
@@ -75,6 +80,7 @@ def test_forks_without_hooks_find_no_logging_thread(monkeypatch, capsys):
     [
         (SAFE, 0, 4),  # the project's uwsgi.ini
         ({"master": True, "lazy-apps": True}, 1, 4),  # loaded after the fork
+        ({"master": True, "lazy": True}, 1, 4),  # lazy-apps' older, broader form
         ({}, 0, 1),  # one process, no master: no fork at all
     ],
 )
