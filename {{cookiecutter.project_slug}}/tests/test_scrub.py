@@ -33,6 +33,20 @@ def test_text_keeps_everything_but_secret_values(text, scrubbed):
     assert scrub(text) == scrubbed
 
 
+def test_a_header_in_a_wsgi_environ_is_shown_only_when_public():
+    """A frame's `environ` reaches a report as a mapping, or as its repr."""
+    environ = {
+        "HTTP_X_CUSTOMER": "acme-42",
+        "HTTP_ACCEPT_ENCODING": "gzip",
+        "HTTP_USER_AGENT": "probe/1.0",
+        "PATH_INFO": "/orders",
+        "http_client": "kept: not a header",
+    }
+    shown = environ | {"HTTP_X_CUSTOMER": MARKER}
+    assert scrub(environ) == shown
+    assert scrub(repr(environ)) == repr(shown).replace(f"'{MARKER}'", MARKER)
+
+
 def test_names_match_in_any_case_and_anywhere_in_the_name():
     names = ["API_KEY", "X-Auth-Token", "new_password", "pwd", "SessionId", "cookie"]
     names += ["csrf", "card_number", "signature", "aws_credentials", "SECRET"]

@@ -4,14 +4,15 @@ import gzip
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib.metadata import version
 
 import pytest
 import sentry_sdk
 from flask import current_app, request
 
-from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }} import create_app, sentry
 from {{ cookiecutter.package_name }}.log.tracebacks import MAX_MESSAGE
-from {{ cookiecutter.package_name }}.sentry import tag_request_id
+from {{ cookiecutter.package_name }}.sentry import scrub_event, tag_request_id
 
 from .conftest import PRODUCTION_OVERRIDES, failing_app
 from .peers import wait_for
@@ -21,6 +22,7 @@ class EnvelopeServer(ThreadingHTTPServer):
     def __init__(self):
         super().__init__(("127.0.0.1", 0), EnvelopeHandler)
         self.events = []
+        self.transactions = []
         self.received = b""  # every envelope, as sent
 
     @property
@@ -36,6 +38,9 @@ class EnvelopeHandler(BaseHTTPRequestHandler):
         self.server.received += data
         items = [json.loads(line) for line in data.splitlines() if line.strip()]
         self.server.events.extend(i for i in items if "exception" in i)
+        self.server.transactions.extend(
+            i for i in items if i.get("type") == "transaction" and "spans" in i
+        )
         self.send_response(200)
         self.end_headers()
 
@@ -54,7 +59,10 @@ def sentry_server():
     server.server_close()
 
 
-def test_unhandled_exception_is_one_event_with_the_request_id(sentry_server):
+def test_unhandled_exception_is_one_event_with_the_request_id(
+    sentry_server, monkeypatch
+):
+    monkeypatch.setattr(sentry, "DISTRIBUTION", "flask")  # installed in every run
     app = failing_app("sentry test failure", SENTRY_DSN=sentry_server.dsn)
     response = app.test_client().get("/boom", headers={"X-Request-ID": "sentry-1"})
     assert response.status_code == 500
@@ -68,7 +76,9 @@ def test_unhandled_exception_is_one_event_with_the_request_id(sentry_server):
     assert exception["value"] == "sentry test failure"
     assert event["tags"]["request_id"] == "sentry-1"
     assert event["environment"] == "testing"
+    assert event["release"] == f"flask@{version('flask')}"
     assert "user" not in event or "ip_address" not in event["user"]
+    assert sentry_server.transactions == [], "no traces unless a rate is set"
 
 
 def test_a_huge_hostile_message_is_cut_as_the_log_cuts_it(sentry_server):
@@ -92,6 +102,7 @@ def test_a_logged_error_is_an_event_too(sentry_server):
 
     @app.route("/_test/handled")
     def handled():
+        app.logger.info("looking the order up")
         try:
             raise KeyError("handled here")
         except KeyError:
@@ -104,6 +115,21 @@ def test_a_logged_error_is_an_event_too(sentry_server):
     (event,) = sentry_server.events
     assert event["exception"]["values"][-1]["type"] == "KeyError"
     assert event["logentry"]["message"] == "the view went on"
+    (crumb,) = [b for b in event["breadcrumbs"]["values"] if b["type"] == "log"]
+    assert (crumb["level"], crumb["message"]) == ("info", "looking the order up")
+
+
+def test_an_error_logged_outside_a_request_is_an_event_too(sentry_server):
+    app = failing_app("unused", SENTRY_DSN=sentry_server.dsn)
+    try:
+        raise KeyError("no request here")
+    except KeyError:
+        app.logger.exception("a job failed")
+    sentry_sdk.flush(timeout=5)
+    assert wait_for(lambda: sentry_server.events)
+    (event,) = sentry_server.events
+    assert event["logentry"]["message"] == "a job failed"
+    assert "request" not in event
 
 
 def test_production_reads_the_sdks_own_variable(sentry_server, monkeypatch):
@@ -150,7 +176,8 @@ def test_no_secret_reaches_sentry(sentry_server):
         data={"new_password": "hunter2-a", "pwd": "hunter2-b", "card": "hunter2-c",
               "name": "Ada"},
         headers={"X-Auth-Token": "hunter2-header", "Cookie": "session=hunter2-cookie",
-                 "Authorization": "Bearer hunter2-bearer", "User-Agent": "probe/1.0"},
+                 "Authorization": "Bearer hunter2-bearer", "User-Agent": "probe/1.0",
+                 "X-Customer": "hunter2-custom"},
     )  # fmt: skip
     assert response.status_code == 500
     sentry_sdk.flush(timeout=5)
@@ -161,6 +188,7 @@ def test_no_secret_reaches_sentry(sentry_server):
     assert not sent.get("data"), "no request body"
     assert sent["query_string"] == "token=[Filtered]&page=2"
     assert sent["headers"]["X-Auth-Token"] == "[Filtered]"
+    assert sent["headers"]["X-Customer"] == "[Filtered]"  # not a public header
     assert sent["headers"]["User-Agent"] == "probe/1.0"
     exception = event["exception"]["values"][-1]
     assert exception["value"] == "login refused: api_key=[Filtered]"
@@ -173,3 +201,32 @@ def test_no_secret_reaches_sentry(sentry_server):
     assert variables["form"]["name"] == "'Ada'"
     assert variables["settings"]["SECRET_KEY"] == "[Filtered]"
     assert event["modules"]["flask"]  # package versions are kept
+
+
+def test_traces_are_sent_at_the_configured_rate_and_scrubbed(sentry_server):
+    app = create_app(
+        "testing", SENTRY_DSN=sentry_server.dsn, SENTRY_TRACES_SAMPLE_RATE=1.0
+    )
+
+    @app.route("/_test/traced")
+    def traced():
+        return "ok"
+
+    client = app.test_client()
+    client.get("/_test/traced?token=hunter2-query", headers={"X-Customer": "hunter2"})
+    sentry_sdk.flush(timeout=5)
+    assert wait_for(lambda: sentry_server.transactions)
+    (transaction,) = sentry_server.transactions
+    assert transaction["transaction"] == "traced"
+    assert transaction["request"]["query_string"] == "token=[Filtered]"
+    assert transaction["request"]["headers"]["X-Customer"] == "[Filtered]"
+    assert b"hunter2" not in sentry_server.received
+
+
+def test_package_versions_are_kept_under_names_like_secrets():
+    """Only the event's other parts are scrubbed, an event without a request too."""
+    event = {"modules": {"pytest-cookies": "0.7.0"}, "extra": {"api_key": "k1"}}
+    assert scrub_event(event, {}) == {
+        "modules": {"pytest-cookies": "0.7.0"},
+        "extra": {"api_key": "[Filtered]"},
+    }

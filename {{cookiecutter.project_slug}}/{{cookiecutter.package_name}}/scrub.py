@@ -2,8 +2,9 @@
 
 A value is secret when its name matches SECRET_NAME: a dict key (form and JSON fields,
 frame variables, settings), a name=value pair in text (query strings, reprs), a
-header not in PUBLIC_HEADERS. The password of a URL (a database's) is secret too, and
-so is the value of a secret setting (SECRET_KEY, *_PASSWORD), wherever it appears.
+header not in PUBLIC_HEADERS (a WSGI environ's HTTP_ name too). The password of a
+URL (a database's) is secret too, and so is the value of a secret setting
+(SECRET_KEY, *_PASSWORD), wherever it appears.
 """
 
 import re
@@ -11,21 +12,25 @@ from collections.abc import Mapping
 from typing import Any
 
 MARKER = "[Filtered]"
+# Request headers a report may show as they are; every other one is a secret.
+PUBLIC_HEADERS = {
+    "accept", "accept-encoding", "accept-language", "content-length", "content-type",
+    "host", "origin", "referer", "user-agent", "x-request-id", "traceparent",
+}  # fmt: skip
 # Matched against lowercase names: faster than an IGNORECASE search, which every log
 # record would pay for.
 SECRET_NAME = re.compile(
     r"api|token|key|secret|pass|pwd|auth|session|cookie|csrf|card|signature"
     r"|credential"
 )
-# Request headers a report may show as they are; every other one is a secret.
-PUBLIC_HEADERS = {
-    "accept", "accept-encoding", "accept-language", "content-length", "content-type",
-    "host", "origin", "referer", "user-agent", "x-request-id", "traceparent",
-}  # fmt: skip
+# A header as a WSGI environ names it (HTTP_X_CUSTOMER), unless it is public.
+_PUBLIC_ENVIRON = "|".join(h.upper().replace("-", "_") for h in sorted(PUBLIC_HEADERS))
+ENVIRON_HEADER = re.compile(rf"\bHTTP_(?!(?:{_PUBLIC_ENVIRON})\b)")
 # name=value and 'name': value, where the name is secret; the value up to a
 # separator, or a whole quoted string. And the password of scheme://user:password@.
+_NAMES = rf"{SECRET_NAME.pattern}|(?-i:{ENVIRON_HEADER.pattern})"
 _SECRET_PAIR = re.compile(
-    rf"""(?P<name>(?<![\w.-])[\w.-]*(?:{SECRET_NAME.pattern})[\w.-]*(?:=|['"]:\s*))"""
+    rf"""(?P<name>(?<![\w.-])[\w.-]*(?:{_NAMES})[\w.-]*(?:=|['"]:\s*))"""
     r"""(?P<value>'[^']*'|"[^"]*"|[^\s&;,'")}\]]+)""",
     re.IGNORECASE,
 )
@@ -41,6 +46,8 @@ _URL_PASSWORD = re.compile(
 
 
 def is_secret(name: str) -> bool:
+    if "HTTP_" in name and ENVIRON_HEADER.search(name):  # `in` first: it is faster
+        return True
     return SECRET_NAME.search(name.lower()) is not None
 
 
