@@ -37,9 +37,9 @@ def coerce_settings(config: FlaskConfig, defaults: type) -> None:
         elif isinstance(default, list) and isinstance(value, str):
             config[key] = [item.strip() for item in value.split(",") if item.strip()]
         elif isinstance(default, list) and not isinstance(value, list | tuple):
-            raise ValueError(
-                f"{key} is {value!r}{set_by(key)}: use text with commas between, "
-                f"such as {','.join(default)!r}."
+            example = ",".join(default)
+            raise refused(
+                key, value, f"use text with commas between, such as {example!r}."
             )
         elif isinstance(default, str) and key.endswith("_LEVEL"):
             config[key] = read_level(key, value)
@@ -56,10 +56,7 @@ def read_level(key: str, value: object) -> int | str:
         return value
     name = str(value).strip().upper()
     if name not in logging.getLevelNamesMapping():
-        raise ValueError(
-            f"{key} is {value!r}{set_by(key)}: use DEBUG, INFO, WARNING, ERROR or "
-            "CRITICAL."
-        )
+        raise refused(key, value, "use DEBUG, INFO, WARNING, ERROR or CRITICAL.")
     return name
 
 
@@ -74,7 +71,11 @@ def read_number(key: str, value: object, default: float) -> float:
         number = math.nan
     too_low = number <= 0 if key.endswith("_TIMEOUT") else number < 0
     if too_low or not number < math.inf:  # nan fails both comparisons
-        raise ValueError(
-            f"{key} is {value!r}{set_by(key)}: use a number, such as {default}."
-        )
+        raise refused(key, value, f"use a number, such as {default}.")
     return int(number) if isinstance(number, float) and number.is_integer() else number
+
+
+def refused(key: str, value: object, answer: str) -> ValueError:
+    """The error that stops the app: the setting, its value, who set it, and what
+    to use instead."""
+    return ValueError(f"{key} is {value!r}{set_by(key)}: {answer}")
