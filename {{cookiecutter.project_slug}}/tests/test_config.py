@@ -2,11 +2,13 @@ import json
 import logging
 import re
 import secrets
+from datetime import timedelta
 
 import pytest
 {%- if cookiecutter.use_sentry %}
 import sentry_sdk
 {%- endif %}
+from flask import session
 
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.config import Config, settings_for
@@ -255,6 +257,48 @@ def test_a_list_may_be_text_with_commas(monkeypatch):
     assert app.extensions["logging"].queue in logging.getLogger("urllib3").handlers
 
 
+def test_flasks_own_lists_may_be_text_with_commas(monkeypatch):
+    """Left as text, FLASK_TRUSTED_HOSTS=example.com trusts no host at all."""
+    monkeypatch.setenv("FLASK_TRUSTED_HOSTS", "example.com, www.example.com")
+    client = create_app("testing").test_client()
+    assert client.get("/livez", base_url="http://www.example.com").status_code == 200
+    assert client.get("/livez", base_url="http://evil.example").status_code == 400
+
+
+def signed_session(secret_key):
+    """A session cookie saying user=admin, signed with secret_key."""
+    app = create_app("testing", SECRET_KEY=secret_key)
+    return app.session_interface.get_signing_serializer(app).dumps({"user": "admin"})
+
+
+def test_old_secret_keys_are_text_with_commas_never_single_characters(monkeypatch):
+    """Left as text, each character of FLASK_SECRET_KEY_FALLBACKS is a key that
+    signs sessions: anyone could forge one with the key "o"."""
+    old_keys = [secrets.token_hex(), secrets.token_hex()]
+    monkeypatch.setenv("FLASK_SECRET_KEY_FALLBACKS", ",".join(old_keys))
+    app = create_app("testing")
+    app.add_url_rule("/who", "who", lambda: session.get("user", "nobody"))
+    client = app.test_client()
+    client.set_cookie("session", signed_session(old_keys[1]))
+    assert client.get("/who").text == "admin"
+    client.set_cookie("session", signed_session(old_keys[0][0]))
+    assert client.get("/who").text == "nobody"
+
+
+def test_production_refuses_a_weak_old_secret_key(monkeypatch):
+    monkeypatch.setenv("FLASK_SECRET_KEY_FALLBACKS", f"{secrets.token_hex()},changeme")
+    said = (
+        "SECRET_KEY_FALLBACKS holds a key shorter than 32 characters, made of fewer "
+        "than 10 different characters or a development value (set by the environment "
+        "variable FLASK_SECRET_KEY_FALLBACKS): a session signed with any old key is "
+        "still accepted. Remove that key (separate keys with commas in text)."
+    )
+    with pytest.raises(RuntimeError, match=f"^{re.escape(said)}$"):
+        create_app("production", **PRODUCTION_OVERRIDES)
+    monkeypatch.setenv("FLASK_SECRET_KEY_FALLBACKS", secrets.token_hex())
+    create_app("production", **PRODUCTION_OVERRIDES)
+
+
 def test_overrides_beat_environment(monkeypatch):
     monkeypatch.setenv("FLASK_LOG_LEVEL", "WARNING")
     assert create_app("testing", LOG_LEVEL="ERROR").config["LOG_LEVEL"] == "ERROR"
@@ -277,6 +321,7 @@ def test_a_level_is_read_in_any_case_and_a_number_written_as_text(monkeypatch):
         ("FLASK_MAX_CONTENT_LENGTH", "16MB", "use a number, such as 16777216."),
         ("FLASK_LOG_QUEUE_BYTES", "inf", "use a number, such as 0."),  # testing: 0
         ("FLASK_MAX_FORM_PARTS", "many", "use a number, such as 1000."),  # Flask's
+        ("FLASK_PERMANENT_SESSION_LIFETIME", "1h", "use a number, such as 2678400."),
     ],
 )
 def test_a_value_the_app_cannot_use_is_refused_with_a_valid_one(
@@ -298,6 +343,8 @@ def test_a_value_the_app_cannot_use_is_refused_with_a_valid_one(
         ("FLASK_PROXY_FIX_X_PROTO", "-1", "use a number, such as 0."),
         ("FLASK_MAX_CONTENT_LENGTH", "[16]", "use a number, such as 16777216."),
         ("FLASK_PROXY_FIX_X_FOR", "null", "use a number, such as 0."),
+        ("FLASK_PROXY_FIX_X_FOR", "1.5", "use a whole number, such as 0."),
+        ("FLASK_TRUSTED_HOSTS", "5", "use text with commas between."),
         ("FLASK_LOG_EXTRA_LOGGERS", "null", "use text with commas between, such as "
          "'sqlalchemy'."),
     ],
@@ -336,8 +383,16 @@ def test_no_limit_is_none_as_in_flask():
     ],
 )
 def test_a_number_is_read_as_it_is_or_from_text(key, value, read):
-    assert read_number(key, value, 1) == read
-    assert type(read_number(key, value, 1)) is type(read)
+    assert read_number(key, value, 1.0) == read
+    assert type(read_number(key, value, 1.0)) is type(read)
+
+
+def test_a_count_is_a_whole_number_and_a_duration_is_in_seconds():
+    app = create_app(
+        "testing", PROXY_FIX_X_FOR="2.0", PERMANENT_SESSION_LIFETIME="3600"
+    )
+    assert app.config["PROXY_FIX_X_FOR"] == 2
+    assert app.permanent_session_lifetime == timedelta(hours=1)
 
 
 @pytest.mark.parametrize("value", [0, "0", -1])

@@ -64,16 +64,16 @@ class Config:
         "{{ address.strip() }}",
 {%- endfor %}
     ]
-    MAIL_TIMEOUT = 10
-    MAIL_THROTTLE_SECONDS = 300
-    MAIL_EXIT_WAIT = 30
+    MAIL_TIMEOUT = 10.0
+    MAIL_THROTTLE_SECONDS = 300.0
+    MAIL_EXIT_WAIT = 30.0
 {%- endif %}
 {%- if cookiecutter.use_syslog_handler %}
 
     SYSLOG_ADDRESS: str | None = None
     SYSLOG_SOCKTYPE = "udp"
     SYSLOG_FACILITY = "user"
-    SYSLOG_TIMEOUT = 5
+    SYSLOG_TIMEOUT = 5.0
 {%- endif %}
 {%- if cookiecutter.use_nt_eventlog_handler %}
 

@@ -7,6 +7,7 @@ read from such text, and a value that cannot be used stops the app at startup.
 
 import logging
 import math
+from datetime import timedelta
 
 from flask import Config as FlaskConfig
 from flask import Flask
@@ -22,25 +23,29 @@ FLASK_SWITCHES = {
     "TRAP_BAD_REQUEST_ERRORS",
     "TEMPLATES_AUTO_RELOAD",
 }
+# Flask's lists whose default, None, means none. Left as text, each character would be
+# an item: FLASK_SECRET_KEY_FALLBACKS=old-key would accept sessions signed with "o".
+FLASK_LISTS = {"TRUSTED_HOSTS", "SECRET_KEY_FALLBACKS"}
 
 
 def coerce_settings(config: FlaskConfig, defaults: type) -> None:
     """Read each setting by the type of its default, in `defaults` or else Flask's: a
-    switch as Flask reads FLASK_DEBUG, a list split on commas, a number or a level
-    given as text. A value that cannot be read stops the app here, naming the setting
-    and a value it takes, not later with Python's own error."""
+    switch as Flask reads FLASK_DEBUG, a list split on commas, a number, a level or a
+    duration (in seconds) given as text. A value that cannot be read stops the app
+    here, naming the setting and a value it takes, not later with Python's own error.
+    """
     for key, value in list(config.items()):
         default = getattr(defaults, key, Flask.default_config.get(key))
+        if key in FLASK_LISTS and value is not None:
+            default = []
         if isinstance(default, bool) or (key in FLASK_SWITCHES and value is not None):
             off = isinstance(value, str) and value.lower() in SWITCH_OFF
             config[key] = bool(value) and not off
         elif isinstance(default, list) and isinstance(value, str):
             config[key] = [item.strip() for item in value.split(",") if item.strip()]
         elif isinstance(default, list) and not isinstance(value, list | tuple):
-            example = ",".join(default)
-            raise refused(
-                key, value, f"use text with commas between, such as {example!r}."
-            )
+            such_as = f", such as {','.join(default)!r}" if default else ""
+            raise refused(key, value, f"use text with commas between{such_as}.")
         elif isinstance(default, str) and key.endswith("_LEVEL"):
             config[key] = read_level(key, value)
         # None is Flask's own "no limit" (MAX_CONTENT_LENGTH); the app's take a number.
@@ -48,6 +53,8 @@ def coerce_settings(config: FlaskConfig, defaults: type) -> None:
             value is None and key in Flask.default_config
         ):
             config[key] = read_number(key, value, default)
+        elif isinstance(default, timedelta) and not isinstance(value, timedelta):
+            config[key] = read_number(key, value, int(default.total_seconds()))
 
 
 def read_level(key: str, value: object) -> int | str:
@@ -62,7 +69,8 @@ def read_level(key: str, value: object) -> int | str:
 
 def read_number(key: str, value: object, default: float) -> float:
     """The number value is, or its text reads as ("0.5" too); refused if it is none,
-    or below 0, or 0 for a timeout (a connection with no time would always fail)."""
+    or below 0, or 0 for a timeout (a connection with no time would always fail), or
+    not whole where the default is (a count: "1.5" proxies is a mistake)."""
     try:
         number = float(value) if isinstance(value, str) else value
     except ValueError:
@@ -72,6 +80,8 @@ def read_number(key: str, value: object, default: float) -> float:
     too_low = number <= 0 if key.endswith("_TIMEOUT") else number < 0
     if too_low or not number < math.inf:  # nan fails both comparisons
         raise refused(key, value, f"use a number, such as {default}.")
+    if isinstance(default, int) and not float(number).is_integer():
+        raise refused(key, value, f"use a whole number, such as {default}.")
     return int(number) if isinstance(number, float) and number.is_integer() else number
 
 

@@ -11,6 +11,10 @@ DEVELOPMENT_SECRET_KEY = "insecure-development-key-not-for-production"  # noqa: 
 MIN_SECRET_KEY_LENGTH = 32
 MIN_SECRET_KEY_CHARACTERS = 10
 DEVELOPMENT_SECRET_KEYS = {DEVELOPMENT_SECRET_KEY, "insecure-development-key"}
+WEAK = (
+    f"shorter than {MIN_SECRET_KEY_LENGTH} characters, made of fewer than "
+    f"{MIN_SECRET_KEY_CHARACTERS} different characters or a development value"
+)
 # Settings production refuses to have on, and why.
 SKIPS_ERROR_HANDLING = "unhandled errors would skip the error pages and the logs"
 REFUSED_ON = {
@@ -24,11 +28,16 @@ def check_production_config(config: FlaskConfig) -> None:
     """Refuse settings that must never reach production."""
     if weak_secret_key(config["SECRET_KEY"]):
         raise RuntimeError(
-            "SECRET_KEY is unset, shorter than 32 characters, made of fewer than 10 "
-            f"different characters or a development value{set_by('SECRET_KEY')}: set "
+            f"SECRET_KEY is unset, {WEAK}{set_by('SECRET_KEY')}: set "
             "FLASK_SECRET_KEY, or SECRET_KEY in the instance folder's config.py, to a "
             "long random value before starting in production, for example the output "
             'of `python -c "import secrets; print(secrets.token_hex())"`.'
+        )
+    if any(weak_secret_key(key) for key in config.get("SECRET_KEY_FALLBACKS") or ()):
+        raise RuntimeError(
+            f"SECRET_KEY_FALLBACKS holds a key {WEAK}"
+            f"{set_by('SECRET_KEY_FALLBACKS')}: a session signed with any old key is "
+            "still accepted. Remove that key (separate keys with commas in text)."
         )
     for key, why in REFUSED_ON.items():
         if config.get(key):
