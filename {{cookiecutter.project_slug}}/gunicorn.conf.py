@@ -44,16 +44,21 @@ control_socket_disable = True
 # id that the app's own lines carry; health checks are left out (see GunicornLogger).
 # None turns them off, when a proxy in front logs every request already.
 accesslog = "-"
+{%- if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler or cookiecutter.log_format == "json" %}
+
+# The settings the workers' app will have.
+app_settings = settings_for()
+{%- endif %}
 {%- if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler %}
 
 # A stopping worker waits a bounded time for its queued log records, then writes
 # what is still unsent to stderr: gunicorn must not kill it before.
-graceful_timeout = math.ceil(exit_wait(settings_for())) + 10
+graceful_timeout = math.ceil(exit_wait(app_settings)) + 10
 {%- endif %}
 {%- if cookiecutter.log_format == "json" %}
 
 # gunicorn's lines and the app's name their fields alike (LOG_SCHEMA).
-use_schema(settings_for()["LOG_SCHEMA"])
+use_schema(app_settings["LOG_SCHEMA"])
 {%- endif %}
 
 HEALTH_CHECKS = {"/livez", "/readyz"}
