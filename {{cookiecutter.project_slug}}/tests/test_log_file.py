@@ -10,8 +10,6 @@ import time
 {%- if cookiecutter.file_rotation != "external" %}
 from contextlib import redirect_stderr
 from io import StringIO
-{%- endif %}
-{%- if cookiecutter.file_rotation == "size" %}
 from types import SimpleNamespace
 {%- endif %}
 
@@ -336,6 +334,33 @@ def test_file_rotates_on_schedule(tmp_path):
     assert "before the rotation" in rotated.read_text()
     assert "after the rotation" not in rotated.read_text()
     assert "after the rotation" in log_file.read_text()
+
+
+def test_a_rotation_that_cannot_delete_an_old_file_is_told_at_most_once_a_minute(
+    tmp_path, capsys, monkeypatch
+):
+    """The library raises when a file past LOG_FILE_BACKUP_COUNT cannot be deleted
+    (here a folder in its place): that error is the reason told, at once, then a
+    minute later, and the one check-logging gives."""
+    now = SimpleNamespace(monotonic=lambda: 100.0)
+    monkeypatch.setattr("{{ cookiecutter.package_name }}.log.file.time", now)
+    log_file = tmp_path / "app.log"
+    app = file_app(log_file, LOG_FILE_WHEN="midnight", LOG_FILE_BACKUP_COUNT=1)
+    (tmp_path / "app.log.2000-01-01").mkdir()  # the oldest, not a file
+    handler = handler_named(app, "file")
+    logged(app)
+    capsys.readouterr()
+    where, reason = re.escape(str(log_file)), r"\w+Error: .*app\.log\.2000-01-01'?"
+    told = []
+    for moment in (100.0, 159.9, 160.0):  # the first, within the minute, a minute on
+        now.monotonic = lambda moment=moment: moment
+        handler.doRollover()
+        err = readable(capsys.readouterr().err)
+        told.append(len(re.findall(rf"rotating {where} failed \({reason}\)", err)))
+    assert told == [1, 0, 1]
+    checked = app.test_cli_runner().invoke(args=["check-logging"]).output
+    assert re.search(rf"file: FAILED: {reason}", checked)
+    close_handlers(app)
 
 
 def test_an_unknown_schedule_warns_and_leaves_the_file_out(tmp_path, capsys):

@@ -4,6 +4,7 @@ import json
 import logging
 import socket
 import ssl
+import struct
 import threading
 from email.utils import parsedate_to_datetime
 
@@ -359,6 +360,7 @@ def test_the_default_sender_is_checked_too(capsys, monkeypatch):
     ("config", "settings"),
     [
         ("production", {"MAIL_SENDER": "server-error@app.example.com"}),
+        ("production", {"MAIL_SENDER": "server-error@X.EXAMPLE"}),  # in capitals
         ("production", {"MAIL_SENDER": "server-error@web1", "MAIL_SERVER": None}),
         ("development", {"MAIL_SENDER": "server-error@web1"}),
     ],
@@ -579,6 +581,26 @@ def test_an_admin_the_server_refuses_is_told():
         "{'dev@example.com': (550, b'5.1.1 no such user')}"
     ) in output.splitlines()
     assert "the error mail was refused for some of ADMINS: {'dev@example.com'" in output
+
+
+class ResettingInbox(Inbox):
+    """Takes the mail, then resets the connection at QUIT, as some servers do."""
+
+    async def handle_QUIT(self, server, session, envelope):
+        sock = server.transport.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        server.transport.abort()
+        return "221 Bye"
+
+
+def test_a_connection_reset_after_the_mail_is_taken_is_no_failure():
+    inbox = ResettingInbox().start()
+    try:
+        result = mail_app(inbox.port).test_cli_runner().invoke(args=["check-logging"])
+        assert len(inbox.wait(1)) == 1
+    finally:
+        inbox.stop()
+    assert "mail: ok" in result.output.splitlines()
 
 
 def test_a_deadline_passing_in_the_tls_handshake_ends_the_conversation(

@@ -228,6 +228,20 @@ def test_a_record_held_back_after_failures_leaves_their_count_for_the_exit(capsy
     )
 
 
+def test_a_count_whose_error_a_passing_check_cleared_is_told_without_a_reason(capsys):
+    """check-logging clears the last error: the failures counted before it are still
+    told at the exit, with no reason made up for them."""
+    handler = FailingHandler()
+    for number in range(2):  # told at the first, then counted
+        handler.handle(logging.makeLogRecord({"msg": f"record {number}"}))
+    handler.emit = ListHandler().emit  # the backend is back
+    assert check_handler(handler, logging.getLogger("test.check")) is None
+    handler.close()
+    assert (
+        "1 records could not be written to the failing handler; logging has stopped"
+    ) in readable(capsys.readouterr().err)
+
+
 def test_the_exit_reports_what_is_queued_and_ends_what_is_in_flight(logger, capsys):
     held = HeldHandler()
     queue = queue_for(logger, held, exit_wait=0.05)
