@@ -28,6 +28,8 @@ Inbox, SmtpTarpit = _mail.Inbox, _mail.Tarpit
 # workers: a test that fails before it stops its server leaves the group to
 # stop_leftovers(), at the test's teardown.
 STARTED: list[subprocess.Popen] = []
+# What gunicorn and uWSGI say when the port they were given is taken.
+PORT_TAKEN = ("Connection in use", "Address already in use")
 
 
 def stop_leftovers():
@@ -47,46 +49,58 @@ class Gunicorn:
     ):  # fmt: skip
         """graceful_timeout=None leaves it to the project's gunicorn.conf.py, and so
         does control_socket=None."""
-        self.port = free_port()
         self.terminated = False
         self.log = project / "gunicorn.stderr"
         if graceful_timeout is not None:
             extra = ["--graceful-timeout", str(graceful_timeout), *extra]
-        command = [
-            BIN / "gunicorn", "--workers", str(workers), "--bind",
-            f"127.0.0.1:{self.port}",
-            *extra, app,
-        ]  # fmt: skip
-        if control_socket is False:
-            # The default control socket is one path for all the tests.
-            command.insert(-1, "--no-control-socket")
-        self.process = subprocess.Popen(  # noqa: S603 (our own command)
-            [str(part) for part in command],
-            cwd=project,
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=self.log.open("w"),
-            start_new_session=True,
-        )
-        STARTED.append(self.process)
-        # The master accepts connections before a worker has loaded the app.
-        ready = wait_for(self._answers, timeout=60)
+        # The default control socket is one path for all the tests.
+        no_control_socket = ["--no-control-socket"] if control_socket is False else []
+        self.start(
+            lambda port: [BIN / "gunicorn", "--workers", str(workers),
+                          "--bind", f"127.0.0.1:{port}",
+                          *extra, *no_control_socket, app],
+            project, env,
+        )  # fmt: skip
+
+    def start(self, command_for, cwd, env):
+        """Run command_for(port) on a free port until it answers. free_port() finds a
+        port free now: if another process binds it first, the server exits, and it
+        starts again on another, at most three times."""
+        for _ in range(3):
+            self.port = free_port()
+            self.process = subprocess.Popen(  # noqa: S603 (our own command)
+                [str(part) for part in command_for(self.port)],
+                cwd=cwd,
+                env={**os.environ, **env},
+                stdout=subprocess.DEVNULL,
+                stderr=self.log.open("w"),
+                start_new_session=True,
+            )
+            STARTED.append(self.process)
+            # The master accepts connections before a worker has loaded the app.
+            ready = wait_for(lambda: self.exited() or self._answers(), timeout=60)
+            if not self.exited() or not any(m in self.stderr() for m in PORT_TAKEN):
+                break
+        assert not self.exited(), self.stderr()
         assert ready, self.stderr()
+
+    def exited(self):
+        return self.process.poll() is not None
 
     def _answers(self):
         try:
-            self.get("/livez")
+            self.get("/livez", timeout=2)  # asked again until start() gives up
         except OSError:
             return False
         return True
 
-    def get(self, path, headers=None):
+    def get(self, path, headers=None, timeout=30):
         """(status, headers, body) of a GET, for any status."""
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.port}{path}", headers=headers or {}
         )
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 return response.status, response.headers, response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.headers, error.read().decode()
