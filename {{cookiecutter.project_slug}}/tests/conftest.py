@@ -34,6 +34,20 @@ PRODUCTION_OVERRIDES = {
 }
 
 
+{%- if cookiecutter.use_opentelemetry %}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_tracing_settings_of_the_shell():
+    """The developer's own OTEL_* variables must not decide the tests: tracing starts
+    once a process, so a collector named there would take every later test's spans."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name in [name for name in os.environ if name.startswith("OTEL_")]:
+            monkeypatch.delenv(name)
+        yield
+{%- endif %}
+
+
 @pytest.fixture(autouse=True)
 def instance_folder(monkeypatch):
     """The instance folder of every app a test creates: never the project's own.

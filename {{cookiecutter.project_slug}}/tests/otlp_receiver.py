@@ -32,15 +32,26 @@ class Span:
     attributes: dict
     events: list  # (name, attributes)
     resource: dict = field(default_factory=dict)
+    scope: str = ""  # the instrumentation scope's name
+    start: int = 0  # nanoseconds since the epoch
+    end: int = 0
+    event_times: list = field(default_factory=list)  # of events, in their order
+    status_message: str = ""
+    links: list = field(default_factory=list)  # (trace_id, span_id)
+    dropped: tuple = (0, 0, 0)  # attributes, events and links the limits cut
+
+
+def value(any_value):
+    """An OTLP AnyValue as a Python value: an array as a list."""
+    kind = any_value.WhichOneof("value")
+    if kind == "array_value":
+        return [value(item) for item in any_value.array_value.values]
+    return getattr(any_value, kind) if kind else None
 
 
 def values(attributes):
     """OTLP key-values as a dict of Python values."""
-    decoded = {}
-    for item in attributes:
-        kind = item.value.WhichOneof("value")
-        decoded[item.key] = getattr(item.value, kind) if kind else None
-    return decoded
+    return {item.key: value(item.value) for item in attributes}
 
 
 def decode(body):
@@ -56,7 +67,13 @@ def decode(body):
                     Span(span.trace_id.hex(), span.span_id.hex(),
                          span.parent_span_id.hex(), span.name, span.kind,
                          span.status.code, values(span.attributes), events,
-                         resource)
+                         resource, scope_spans.scope.name,
+                         span.start_time_unix_nano, span.end_time_unix_nano,
+                         [e.time_unix_nano for e in span.events],
+                         span.status.message,
+                         [(k.trace_id.hex(), k.span_id.hex()) for k in span.links],
+                         (span.dropped_attributes_count, span.dropped_events_count,
+                          span.dropped_links_count))
                 )  # fmt: skip
     return spans
 
@@ -76,7 +93,8 @@ class Receiver(ThreadingHTTPServer):
         self.released = threading.Event()
         self.released.set()
         self.asked = threading.Event()
-        threading.Thread(target=self.serve_forever, daemon=True).start()
+        # stop() waits for the loop to look again: every 0.05 s, not 0.5 s.
+        threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True).start()
 
     @property
     def endpoint(self):

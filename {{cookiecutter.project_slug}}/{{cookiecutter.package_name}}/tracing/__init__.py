@@ -9,8 +9,8 @@ Tracing starts in each process with its first request, after any fork: the threa
 that sends the spans would not live on in the workers of a process that forked
 (gunicorn's master, with --preload). ids.py gives each request and record their
 trace's ids; export.py keeps the spans waiting for that thread in a bounded queue,
-so a collector that is down or hung never makes a request wait, and takes their
-secrets out on that thread.
+so a collector that is down or hung never makes a request wait, and clean.py takes
+their secrets out on that thread.
 """
 
 import atexit

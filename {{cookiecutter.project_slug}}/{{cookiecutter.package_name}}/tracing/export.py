@@ -7,19 +7,16 @@ import os
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any
 
-from opentelemetry.sdk.trace import Event, ReadableSpan
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
     SpanExporter,
     SpanExportResult,
 )
-from opentelemetry.trace import Status
-from opentelemetry.util.types import Attributes
 
 from ..log.report import REPORT_INTERVAL, note, warn
-from ..scrub import scrub_text
+from .clean import safe_to_send
 
 BATCH_SIZE = 512  # spans sent at once, unless OTEL_BSP_MAX_EXPORT_BATCH_SIZE says
 EXPORTER_LOGGER = "opentelemetry.exporter.otlp"
@@ -125,40 +122,6 @@ class CountingExporter(SpanExporter):
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return self.exporter.force_flush(timeout_millis)
-
-
-def safe_to_send(span: ReadableSpan) -> ReadableSpan:
-    """A copy of span whose text keeps no secret (scrub.py's rule: a query string's,
-    an exception message's) and escapes lone surrogates ("\\ud800") as the log does:
-    one of them, from a JSON body by way of an exception's message, would make the
-    whole batch fail to encode."""
-    return ReadableSpan(
-        name=cleaned(span.name), context=span.context, parent=span.parent,
-        resource=span.resource, kind=span.kind, links=span.links,
-        attributes=cleaned_values(span.attributes),
-        events=[Event(event.name, cleaned_values(event.attributes), event.timestamp)
-                for event in span.events],
-        status=Status(span.status.status_code, cleaned(span.status.description)),
-        start_time=span.start_time, end_time=span.end_time,
-        instrumentation_scope=span.instrumentation_scope,
-    )  # fmt: skip
-
-
-def cleaned_values(attributes: Attributes) -> dict[str, Any]:
-    return {name: cleaned(value) for name, value in (attributes or {}).items()}
-
-
-def cleaned(value: Any) -> Any:
-    """Text without its secrets, its lone surrogates escaped, in a sequence too;
-    anything else as it is."""
-    if isinstance(value, str):
-        value = scrub_text(value)
-        if value.isascii():
-            return value
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    if isinstance(value, list | tuple):
-        return type(value)(map(cleaned, value))
-    return value
 
 
 def send(exporter: SpanExporter, spans: Sequence[ReadableSpan]) -> str | None:
