@@ -362,6 +362,13 @@ def test_json_of_the_wrong_kind_is_refused_with_a_valid_value(
         create_app("testing")
 
 
+def test_a_list_refused_shows_its_default_written_with_commas(monkeypatch):
+    monkeypatch.setattr(Config, "LOG_EXTRA_LOGGERS", ["sqlalchemy", "urllib3"])
+    said = "LOG_EXTRA_LOGGERS is 5: use text with commas between, such as "
+    with pytest.raises(ValueError, match=re.escape(f"{said}'sqlalchemy,urllib3'.")):
+        create_app("testing", LOG_EXTRA_LOGGERS=5)
+
+
 def test_a_level_may_be_given_as_its_number(monkeypatch):
     monkeypatch.setenv("FLASK_LOG_LEVEL", "30")  # JSON: the number 30
     app = create_app("testing")
