@@ -17,15 +17,17 @@ from .production_check import set_by
 # Text that means off, as Flask's own command line reads FLASK_DEBUG (in any case, but
 # not stripped: " no " is on there): any other is on.
 SWITCH_OFF = {"", "0", "false", "no"}
-# Flask's switches whose default, None, lets DEBUG or TESTING decide.
-FLASK_SWITCHES = {
-    "PROPAGATE_EXCEPTIONS",
-    "TRAP_BAD_REQUEST_ERRORS",
-    "TEMPLATES_AUTO_RELOAD",
+# What Flask's settings whose default is None take, when given: switches whose None
+# lets DEBUG or TESTING decide, and lists whose None means none (left as text, each
+# character would be an item: FLASK_SECRET_KEY_FALLBACKS=old-key would accept
+# sessions signed with "o").
+FLASK_KINDS: dict[str, bool | list[str]] = {
+    "PROPAGATE_EXCEPTIONS": False,
+    "TRAP_BAD_REQUEST_ERRORS": False,
+    "TEMPLATES_AUTO_RELOAD": False,
+    "TRUSTED_HOSTS": [],
+    "SECRET_KEY_FALLBACKS": [],
 }
-# Flask's lists whose default, None, means none. Left as text, each character would be
-# an item: FLASK_SECRET_KEY_FALLBACKS=old-key would accept sessions signed with "o".
-FLASK_LISTS = {"TRUSTED_HOSTS", "SECRET_KEY_FALLBACKS"}
 
 
 def coerce_settings(config: FlaskConfig, defaults: type) -> None:
@@ -36,9 +38,9 @@ def coerce_settings(config: FlaskConfig, defaults: type) -> None:
     """
     for key, value in list(config.items()):
         default = getattr(defaults, key, Flask.default_config.get(key))
-        if key in FLASK_LISTS and value is not None:
-            default = []
-        if isinstance(default, bool) or (key in FLASK_SWITCHES and value is not None):
+        if default is None and value is not None:
+            default = FLASK_KINDS.get(key)
+        if isinstance(default, bool):
             off = isinstance(value, str) and value.lower() in SWITCH_OFF
             config[key] = bool(value) and not off
         elif isinstance(default, list) and isinstance(value, str):
