@@ -8,7 +8,7 @@ import pytest
 {%- if cookiecutter.use_sentry %}
 import sentry_sdk
 {%- endif %}
-from flask import session
+from flask import send_file, session
 
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.config import Config, settings_for
@@ -322,6 +322,7 @@ def test_a_level_is_read_in_any_case_and_a_number_written_as_text(monkeypatch):
         ("FLASK_LOG_QUEUE_BYTES", "inf", "use a number, such as 0."),  # testing: 0
         ("FLASK_MAX_FORM_PARTS", "many", "use a number, such as 1000."),  # Flask's
         ("FLASK_PERMANENT_SESSION_LIFETIME", "1h", "use a number, such as 2678400."),
+        ("FLASK_SEND_FILE_MAX_AGE_DEFAULT", "1h", "use a number, such as 3600."),
     ],
 )
 def test_a_value_the_app_cannot_use_is_refused_with_a_valid_one(
@@ -400,6 +401,17 @@ def test_a_count_is_a_whole_number_and_a_duration_is_in_seconds():
     )
     assert app.config["PROXY_FIX_X_FOR"] == 2
     assert app.permanent_session_lifetime == timedelta(hours=1)
+
+
+def test_a_file_sent_is_cached_for_the_seconds_given_as_text(tmp_path):
+    """As text, Flask's SEND_FILE_MAX_AGE_DEFAULT failed every file sent, static
+    files too."""
+    app = create_app("testing", SEND_FILE_MAX_AGE_DEFAULT="600")
+    (tmp_path / "notes.txt").write_text("notes")
+    app.add_url_rule("/notes", "notes", lambda: send_file(tmp_path / "notes.txt"))
+    response = app.test_client().get("/notes")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=600"
 
 
 @pytest.mark.parametrize("value", [0, "0", -1])

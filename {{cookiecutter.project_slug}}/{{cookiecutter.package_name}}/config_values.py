@@ -18,15 +18,16 @@ from .production_check import set_by
 # not stripped: " no " is on there): any other is on.
 SWITCH_OFF = {"", "0", "false", "no"}
 # What Flask's settings whose default is None take, when given: switches whose None
-# lets DEBUG or TESTING decide, and lists whose None means none (left as text, each
+# lets DEBUG or TESTING decide, lists whose None means none (left as text, each
 # character would be an item: FLASK_SECRET_KEY_FALLBACKS=old-key would accept
-# sessions signed with "o").
-FLASK_KINDS: dict[str, bool | list[str]] = {
+# sessions signed with "o"), and a duration (as text, every file sent fails).
+FLASK_KINDS: dict[str, bool | list[str] | timedelta] = {
     "PROPAGATE_EXCEPTIONS": False,
     "TRAP_BAD_REQUEST_ERRORS": False,
     "TEMPLATES_AUTO_RELOAD": False,
     "TRUSTED_HOSTS": [],
     "SECRET_KEY_FALLBACKS": [],
+    "SEND_FILE_MAX_AGE_DEFAULT": timedelta(hours=1),
 }
 
 
