@@ -11,8 +11,8 @@ import pytest
 from .combinations import combination_id, each_choice_with_everything_on
 from .conftest import run, suite_env
 
-# Settings that are not the user's to set: the prompt answer, and what the factory sets.
-NOT_SETTINGS = {"PROJECT_NAME", "CONFIG_NAME", "TESTING"}
+# Settings that are not the user's to set: what the factory sets.
+NOT_SETTINGS = {"CONFIG_NAME", "TESTING"}
 READ = re.compile(r"""config(?:\.get\(|\[)\s*["']([A-Z][A-Z0-9_]+)["']""")
 
 DOCUMENTED_BAKES = each_choice_with_everything_on()
@@ -46,6 +46,7 @@ def test_every_setting_is_documented(bake, answers):
 EXPLAINED = {
     "MAIL_SENDER": "server-error@<host name>",  # None: the app's own default
     "NT_EVENTLOG_APPNAME": "the project name",
+    "PROJECT_NAME": "the project name",
 }
 SETTINGS_OF = """\
 import json
