@@ -4,9 +4,9 @@ import pytest
 
 from {{ cookiecutter.package_name }}.scrub import (
     MARKER,
+    is_secret,
     remember_secret_settings,
-    scrub,
-    scrub_headers,
+    scrub_text,
 )
 
 from .conftest import failing_app, readable
@@ -30,7 +30,7 @@ F = MARKER
 )
 def test_text_keeps_everything_but_secret_values(text, scrubbed):
     assert MARKER == "[Filtered]"
-    assert scrub(text) == scrubbed
+    assert scrub_text(text) == scrubbed
 
 
 def test_a_header_in_a_wsgi_environ_is_shown_only_when_public():
@@ -42,49 +42,16 @@ def test_a_header_in_a_wsgi_environ_is_shown_only_when_public():
         "PATH_INFO": "/orders",
         "http_client": "kept: not a header",
     }
+    assert [name for name in environ if is_secret(name)] == ["HTTP_X_CUSTOMER"]
     shown = environ | {"HTTP_X_CUSTOMER": MARKER}
-    assert scrub(environ) == shown
-    assert scrub(repr(environ)) == repr(shown).replace(f"'{MARKER}'", MARKER)
+    assert scrub_text(repr(environ)) == repr(shown).replace(f"'{MARKER}'", MARKER)
 
 
 def test_names_match_in_any_case_and_anywhere_in_the_name():
     names = ["API_KEY", "X-Auth-Token", "new_password", "pwd", "SessionId", "cookie"]
     names += ["csrf", "card_number", "signature", "aws_credentials", "SECRET"]
-    scrubbed = scrub(dict.fromkeys(names, "value") | {"user": "ada"})
-    assert scrubbed == dict.fromkeys(names, MARKER) | {"user": "ada"}
-
-
-def test_nested_values_are_scrubbed_and_the_original_is_not_changed():
-    settings = {
-        "SQLALCHEMY_DATABASE_URI": "postgresql://app:hunter2@db/orders",
-        "CACHE": {"CACHE_PASSWORD": "x", "PORT": 6379},
-        "URLS": ["https://example.com", "token=abc"],
-        "TIMEOUT": 10,
-    }
-    assert scrub(settings) == {
-        "SQLALCHEMY_DATABASE_URI": f"postgresql://app:{F}@db/orders",
-        "CACHE": {"CACHE_PASSWORD": F, "PORT": 6379},
-        "URLS": ["https://example.com", f"token={F}"],
-        "TIMEOUT": 10,
-    }
-    assert settings["CACHE"]["CACHE_PASSWORD"] == "x"
-
-
-def test_only_public_headers_keep_their_values():
-    headers = {
-        "User-Agent": "probe/1.0",
-        "X-Request-ID": "r1",
-        "X-Custom": "abc",
-        "Referer": "https://x/?token=abc",
-        "Authorization": "Bearer abc",
-    }
-    assert scrub_headers(headers) == {
-        "User-Agent": "probe/1.0",
-        "X-Request-ID": "r1",
-        "X-Custom": F,
-        "Referer": f"https://x/?token={F}",
-        "Authorization": F,
-    }
+    assert all(is_secret(name) for name in names)
+    assert not is_secret("user")
 
 
 def test_a_secret_settings_value_is_replaced_wherever_it_appears():
@@ -98,10 +65,10 @@ def test_a_secret_settings_value_is_replaced_wherever_it_appears():
             "GREETING": "hello world",
         }
     )
-    assert scrub("KeyError: 'sk-live-0123456789'") == f"KeyError: '{F}'"
-    assert scrub("sk-live-0123 and short") == f"{F} and short"
-    assert scrub("token 20261205, key bytes-secret-key") == f"token {F}, key {F}"
-    assert scrub("hello world") == "hello world"
+    assert scrub_text("KeyError: 'sk-live-0123456789'") == f"KeyError: '{F}'"
+    assert scrub_text("sk-live-0123 and short") == f"{F} and short"
+    assert scrub_text("token 20261205, key bytes-secret-key") == f"token {F}, key {F}"
+    assert scrub_text("hello world") == "hello world"
 
 
 def test_a_secret_setting_holding_another_is_replaced_whole_wherever_it_holds_it():
@@ -110,11 +77,11 @@ def test_a_secret_setting_holding_another_is_replaced_whole_wherever_it_holds_it
     remember_secret_settings(
         {"OUTER_SECRET": "abc-value-xyz-123", "INNER_TOKEN": "value-xyz-123"}
     )
-    assert scrub("seen: abc-value-xyz-123, value-xyz-123") == f"seen: {F}, {F}"
+    assert scrub_text("seen: abc-value-xyz-123, value-xyz-123") == f"seen: {F}, {F}"
 
 
 def test_the_log_never_shows_a_secret_setting_quoted_without_its_name(capsys):
-    password = "correct-horse-battery"  # noqa: S105
+    password = "correct-horse-battery"
     app = failing_app(f"login refused: {password}", REDIS_PASSWORD=password)
     assert app.test_client().get("/boom").status_code == 500
     err = readable(capsys.readouterr().err)

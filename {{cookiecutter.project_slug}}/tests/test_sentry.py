@@ -12,7 +12,13 @@ from flask import current_app, request
 
 from {{ cookiecutter.package_name }} import create_app, sentry
 from {{ cookiecutter.package_name }}.log.tracebacks import MAX_MESSAGE
-from {{ cookiecutter.package_name }}.sentry import scrub_event, tag_request_id
+from {{ cookiecutter.package_name }}.scrub import MARKER
+from {{ cookiecutter.package_name }}.sentry import (
+    scrub,
+    scrub_event,
+    scrub_headers,
+    tag_request_id,
+)
 
 from .conftest import PRODUCTION_OVERRIDES, failing_app
 from .peers import wait_for
@@ -229,4 +235,37 @@ def test_package_versions_are_kept_under_names_like_secrets():
     assert scrub_event(event, {}) == {
         "modules": {"pytest-cookies": "0.7.0"},
         "extra": {"api_key": "[Filtered]"},
+    }
+
+
+def test_nested_values_are_scrubbed_and_the_original_is_not_changed():
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": "postgresql://app:hunter2@db/orders",
+        "CACHE": {"CACHE_PASSWORD": "x", "PORT": 6379},
+        "URLS": ["https://example.com", "token=abc"],
+        "TIMEOUT": 10,
+    }
+    assert scrub(settings) == {
+        "SQLALCHEMY_DATABASE_URI": f"postgresql://app:{MARKER}@db/orders",
+        "CACHE": {"CACHE_PASSWORD": MARKER, "PORT": 6379},
+        "URLS": ["https://example.com", f"token={MARKER}"],
+        "TIMEOUT": 10,
+    }
+    assert settings["CACHE"]["CACHE_PASSWORD"] == "x"
+
+
+def test_only_public_headers_keep_their_values():
+    headers = {
+        "User-Agent": "probe/1.0",
+        "X-Request-ID": "r1",
+        "X-Custom": "abc",
+        "Referer": "https://x/?token=abc",
+        "Authorization": "Bearer abc",
+    }
+    assert scrub_headers(headers) == {
+        "User-Agent": "probe/1.0",
+        "X-Request-ID": "r1",
+        "X-Custom": MARKER,
+        "Referer": f"https://x/?token={MARKER}",
+        "Authorization": MARKER,
     }

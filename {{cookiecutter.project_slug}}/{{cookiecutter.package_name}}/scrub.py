@@ -75,26 +75,3 @@ def scrub_text(text: str) -> str:
         return text  # no secret name and no URL in it: most text, at once
     text = _URL_PASSWORD.sub(rf"\g<name>{MARKER}", text)
     return _SECRET_PAIR.sub(rf"\g<name>{MARKER}", text)
-
-
-def scrub(value: Any) -> Any:
-    """value, with every secret in it replaced: mappings by their keys, text by
-    scrub_text, lists and tuples item by item. A new object; value is unchanged."""
-    if isinstance(value, str):
-        return scrub_text(value)
-    if isinstance(value, Mapping):
-        return {
-            key: MARKER if is_secret(str(key)) else scrub(item)
-            for key, item in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return [scrub(item) for item in value]
-    return value
-
-
-def scrub_headers(headers: Mapping[str, Any]) -> dict[str, Any]:
-    """Headers as a report may show them: only PUBLIC_HEADERS keep their value."""
-    return {
-        name: scrub(value) if name.lower() in PUBLIC_HEADERS else MARKER
-        for name, value in headers.items()
-    }

@@ -2,6 +2,7 @@
 
 import logging
 import os
+from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,7 +14,7 @@ from sentry_sdk.integrations.logging import LoggingIntegration
 
 from .log.tracebacks import MAX_MESSAGE
 from .request_id import get_request_id
-from .scrub import scrub, scrub_headers
+from .scrub import MARKER, PUBLIC_HEADERS, is_secret, scrub_text
 {%- if cookiecutter.use_opentelemetry %}
 from .tracing.ids import current_ids
 {%- endif %}
@@ -89,6 +90,30 @@ def scrub_event(event: Any, hint: Any) -> Any:
     return {
         part: value if part in PACKAGE_PARTS else scrub(value)
         for part, value in event.items()
+    }
+
+
+def scrub(value: Any) -> Any:
+    """value, with every secret in it replaced (scrub.py's rule): mappings by their
+    keys, text by scrub_text, lists and tuples item by item. A new object; value is
+    unchanged."""
+    if isinstance(value, str):
+        return scrub_text(value)
+    if isinstance(value, Mapping):
+        return {
+            key: MARKER if is_secret(str(key)) else scrub(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [scrub(item) for item in value]
+    return value
+
+
+def scrub_headers(headers: Mapping[str, Any]) -> dict[str, Any]:
+    """Headers as a report may show them: only PUBLIC_HEADERS keep their value."""
+    return {
+        name: scrub(value) if name.lower() in PUBLIC_HEADERS else MARKER
+        for name, value in headers.items()
     }
 
 
