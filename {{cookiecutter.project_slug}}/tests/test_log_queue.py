@@ -17,7 +17,7 @@ import pytest
 from flask.logging import default_handler
 
 from {{ cookiecutter.package_name }} import create_app, log
-from {{ cookiecutter.package_name }}.log import check, exit_wait, records, report
+from {{ cookiecutter.package_name }}.log import check, records, report
 from {{ cookiecutter.package_name }}.log.check import check_handler
 from {{ cookiecutter.package_name }}.log.queue import LogQueueHandler
 from {{ cookiecutter.package_name }}.log.report import HandlerUnavailable, ReportsFailures
@@ -568,4 +568,4 @@ def test_flasks_default_handler_is_taken_off(app):
 
 
 def test_the_exit_waits_five_seconds_without_a_network_handler(app):
-    assert exit_wait(app.config) == 5.0
+    assert app.extensions["logging"].queue.exit_wait == 5.0

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Config, Flask
+from flask import {% if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler %}Config, {% endif %}Flask
 from flask.logging import default_handler
 
 from .console import build_console_handler
@@ -51,6 +51,9 @@ HANDLER_BUILDERS: dict[str, Callable[[Flask], logging.Handler | None]] = {
     "nteventlog": build_nt_eventlog_handler,
 {%- endif %}
 }
+
+# Seconds a normal exit waits for queued records, at most (LogQueueHandler.flush).
+EXIT_WAIT = 5.0
 
 
 @dataclass
@@ -104,14 +107,22 @@ def build_setup(app: Flask, settings: str) -> LogSetup:
         if handler is not None:
             handler.name, handlers[name] = name, handler
     max_bytes = int(app.config["LOG_QUEUE_BYTES"])
+{%- if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler %}
     queue = LogQueueHandler(list(handlers.values()), max_bytes, exit_wait(app.config))
+{%- else %}
+    queue = LogQueueHandler(list(handlers.values()), max_bytes, EXIT_WAIT)
+{%- endif %}
     destinations = {n: getattr(h, "destination", "-") for n, h in handlers.items()}
     return LogSetup(settings, handlers, failures, queue, destinations)
 
 
+{%- if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler %}
+
+
 def exit_wait(config: Config) -> float:
     """Seconds a normal exit waits for queued records: the wait of the handlers that
-    may need one, else 5. gunicorn.conf.py lets a stopping worker wait that long."""
+    may need one, else EXIT_WAIT. gunicorn.conf.py lets a stopping worker wait that
+    long."""
     waits: list[float] = []
 {%- if cookiecutter.use_smtp_handler %}
     if config["MAIL_SERVER"]:
@@ -121,7 +132,8 @@ def exit_wait(config: Config) -> float:
     if config["SYSLOG_ADDRESS"]:
         waits.append(float(config["SYSLOG_TIMEOUT"]))
 {%- endif %}
-    return max(waits, default=5.0)
+    return max(waits, default=EXIT_WAIT)
+{%- endif %}
 
 
 def log_startup(app: Flask) -> None:
