@@ -365,7 +365,9 @@ def test_the_default_sender_is_checked_too(capsys, monkeypatch):
         ("development", {"MAIL_SENDER": "server-error@web1"}),
     ],
 )
-def test_no_warning_otherwise(capsys, config, settings):
+def test_no_sender_warning_for_a_full_domain_no_mail_or_development(
+    capsys, config, settings
+):
     overrides = SENDING if config == "production" else {"MAIL_SERVER": "127.0.0.1"}
     create_app(config, **overrides | settings)
     assert "no full domain" not in capsys.readouterr().err

@@ -36,7 +36,7 @@ def make_record(msg="hello", args=None, exc_info=None, func=None):
 def caught(function):
     try:
         function()
-    except BaseException as exc:  # noqa: BLE001 (each case raises its own)
+    except BaseException as exc:  # each case raises its own
         return exc
     pytest.fail("it did not raise")
 

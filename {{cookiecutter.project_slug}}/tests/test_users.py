@@ -15,7 +15,7 @@ from .conftest import handled_records, logged
 
 def sqlite_row(**columns):
     """A row as Flask's tutorial keeps one in g.user."""
-    query = "SELECT " + ", ".join(f"? AS {name}" for name in columns)  # noqa: S608
+    query = "SELECT " + ", ".join(f"? AS {name}" for name in columns)
     with closing(sqlite3.connect(":memory:")) as connection:
         connection.row_factory = sqlite3.Row
         return connection.execute(query, list(columns.values())).fetchone()

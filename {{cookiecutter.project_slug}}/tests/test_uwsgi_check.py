@@ -84,7 +84,9 @@ def test_forks_without_hooks_find_no_logging_thread(monkeypatch, capsys):
         ({}, 0, 1),  # one process, no master: no fork at all
     ],
 )
-def test_nothing_to_say(monkeypatch, capsys, options, worker_id, numproc):
+def test_no_warning_with_the_projects_ini_lazy_apps_or_one_process(
+    monkeypatch, capsys, options, worker_id, numproc
+):
     start_under_uwsgi(monkeypatch, options, worker_id=worker_id, numproc=numproc)
     assert "uWSGI" not in capsys.readouterr().err
 

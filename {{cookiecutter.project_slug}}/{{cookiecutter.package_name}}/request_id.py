@@ -55,7 +55,7 @@ def new_request_id() -> str:
     module, which Python reseeds in every forked worker, rather than from a system
     call per request.
     """
-    return f"{random.getrandbits(128):032x}"  # noqa: S311
+    return f"{random.getrandbits(128):032x}"
 
 
 def incoming_request_id(environ: dict[str, object]) -> str | None:

@@ -6,7 +6,7 @@ from typing import TextIO
 
 from flask import Flask
 
-from .formatters import TextFormatter, line_formatter
+from .formatters import {% if cookiecutter.log_format == "json" %}TextFormatter, {% endif %}line_formatter
 from .report import ReportsFailures
 
 
@@ -27,6 +27,10 @@ class StderrHandler(ReportsFailures, logging.StreamHandler[TextIO]):
 
 def build_console_handler(app: Flask) -> logging.Handler:
     handler = StderrHandler()
-    # Development keeps a readable console whatever the log format.
+{%- if cookiecutter.log_format == "json" %}
+    # Development keeps a readable console, not JSON lines.
     handler.setFormatter(TextFormatter() if app.debug else line_formatter())
+{%- else %}
+    handler.setFormatter(line_formatter())
+{%- endif %}
     return handler

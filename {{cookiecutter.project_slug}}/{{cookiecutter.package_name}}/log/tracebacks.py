@@ -11,8 +11,12 @@ from .escape import clip, escape_controls, escape_lines
 MAX_CHAIN = 16
 MAX_FRAMES = 100
 MAX_GROUP = 15  # members shown of a group, and groups nested in groups
-MAX_MESSAGE = 8 * 1024  # escaped: up to 6 times as long (\x1b for ESC)
+MAX_MESSAGE = 8 * 1024  # escaped: up to 6 times as long (\u202e for U+202E)
+{%- if cookiecutter.use_nt_eventlog_handler %}
 MAX_TEXT = 20 * 1024  # so that a record fits one Windows event (31,839 characters)
+{%- else %}
+MAX_TEXT = 20 * 1024  # a traceback's text, at most
+{%- endif %}
 
 CAUSE = "\nThe above exception was the direct cause of the following exception:\n\n"
 CONTEXT = "\nDuring handling of the above exception, another exception occurred:\n\n"
