@@ -27,12 +27,14 @@ SECRET_NAME = re.compile(
 _PUBLIC_ENVIRON = "|".join(h.upper().replace("-", "_") for h in sorted(PUBLIC_HEADERS))
 ENVIRON_HEADER = re.compile(rf"\bHTTP_(?!(?:{_PUBLIC_ENVIRON})\b)")
 # name=value and 'name': value, where the name is secret; the value up to a
-# separator, or a whole quoted string. And the password of scheme://user:password@.
+# separator, or a whole quoted string (b'bytes' too, escaped quotes and all; one cut
+# short runs to the end). Each name is read once: the time grows with the text.
 _NAMES = rf"{SECRET_NAME.pattern}|(?-i:{ENVIRON_HEADER.pattern})"
 _SECRET_PAIR = re.compile(
-    rf"""(?P<name>(?<![\w.-])[\w.-]*(?:{_NAMES})[\w.-]*(?:=|['"]:\s*))"""
-    r"""(?P<value>'[^']*'|"[^"]*"|[^\s&;,'")}\]]+)""",
-    re.IGNORECASE,
+    rf"""(?P<name>(?<![\w.-])(?=[\w.-]*?(?:{_NAMES}))[\w.-]++(?:=|['"]:\s*))"""
+    r"""(?P<value>b?'(?:[^'\\]|\\.)*+(?:'|\\?$)|b?"(?:[^"\\]|\\.)*+(?:"|\\?$)"""
+    r"""|[^\s&;,'")}\]]+)""",
+    re.IGNORECASE | re.DOTALL,
 )
 # The settings whose values are found by value too, named or not: a message may quote
 # one without its name. Shorter values would hide ordinary words.
@@ -40,8 +42,11 @@ SECRET_SETTING_ENDINGS = ("SECRET_KEY", "_PASSWORD", "_TOKEN", "_SECRET")
 MIN_SECRET_VALUE = 8
 # Replaced whole, never changed in place: other threads may be reading it.
 _secret_values: tuple[str, ...] = ()
+# The password of scheme://user:password@host, up to the host's @ (a password may
+# hold one); a URL encodes any / ? or # in it.
 _URL_PASSWORD = re.compile(
-    r"(?P<name>(?<![\w+.-])[a-z][\w+.-]*://[^:/@\s]*:)[^@\s]+(?=@)", re.IGNORECASE
+    r"(?P<name>(?<![\w+.-])[a-z][\w+.-]*+://[^:/@\s]*+:)[^\s/?#]+(?=@)",
+    re.IGNORECASE,
 )
 
 
