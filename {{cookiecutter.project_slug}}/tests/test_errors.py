@@ -10,6 +10,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wsgi import FileWrapper
 
 from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.errors import problem_response
 from {{ cookiecutter.package_name }}.extensions import db
 
 from .conftest import (
@@ -326,6 +327,9 @@ def test_a_streamed_body_never_read_is_closed(app):
 
 
 def test_a_streamed_body_with_nothing_to_close_is_left_alone(app):
+    """Called on app.wsgi_app, as the file test below calls it: through app(), a
+    middleware that an extension wraps around it may swallow an error of close()."""
+
     class Body:
         def __iter__(self):
             yield b"sent"
@@ -334,9 +338,12 @@ def test_a_streamed_body_with_nothing_to_close_is_left_alone(app):
     def unclosable():
         return app.response_class(Body())
 
-    response = app.test_client().get("/_test/unclosable")
-    assert response.get_data() == b"sent"
-    response.close()  # what the server does: no error
+    environ = EnvironBuilder("/_test/unclosable").get_environ()
+    body = contextvars.Context().run(
+        app.wsgi_app, environ, lambda status, headers, exc_info=None: None
+    )
+    assert b"".join(body) == b"sent"
+    body.close()  # what the server does: no error
 
 
 def test_a_file_the_server_sends_itself_is_left_to_it(app, tmp_path):
@@ -412,6 +419,28 @@ def test_hostile_method_is_escaped(client):
 def test_hostile_accept_headers_never_cause_a_500(client, accept):
     response = client.get(MISSING, headers={"Accept": accept})
     assert response.status_code == 404
+
+
+class Codeless(HTTPException):
+    """An app's own error with no code, as HTTPException allows."""
+
+    description = "The app's own words."
+
+
+def test_problem_details_for_an_error_without_a_code_are_a_500(app):
+    """problem_response() is a helper /readyz and an app's own code call too. (Flask
+    never hands such an error to the error handler: it answers 200 with Werkzeug's
+    own page.)"""
+    with app.test_request_context(headers={"X-Request-ID": "codeless-1"}):
+        response = problem_response(Codeless())
+    assert response.status_code == 500
+    assert response.get_json() == {
+        "type": "about:blank",
+        "title": "Unknown Error",
+        "status": 500,
+        "detail": "The app's own words.",
+        "request_id": "codeless-1",
+    }
 
 
 def test_response_carried_by_the_error_is_kept(app, client):

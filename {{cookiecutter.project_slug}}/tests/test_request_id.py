@@ -1,9 +1,15 @@
 import os
 import re
+import sys
 
 import pytest
+from werkzeug.test import EnvironBuilder
 
-from {{ cookiecutter.package_name }}.request_id import get_request_id, new_request_id
+from {{ cookiecutter.package_name }}.request_id import (
+    RequestIdMiddleware,
+    get_request_id,
+    new_request_id,
+)
 
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
 OK = "/_test/ok"
@@ -120,6 +126,31 @@ def test_every_response_has_exactly_one_id_the_requests(app, client):
 
     response = client.get("/_test/own-id", headers={"X-Request-ID": "from-the-caller"})
     assert response.headers.getlist("X-Request-ID") == ["from-the-caller"]
+
+
+def test_the_middleware_passes_the_error_on_and_sets_exactly_one_id():
+    """It is WSGI middleware, whatever app it wraps: the server gets the app's status
+    and exc_info (PEP 3333: with it, the server re-raises an error that comes after
+    the headers have gone), and one X-Request-ID, the request's, even when the app's
+    own is its only header."""
+    started = []
+
+    def app_failing_after_an_error(environ, start_response):
+        try:
+            raise RuntimeError("the body failed")
+        except RuntimeError:
+            status, headers = "500 Internal Server Error", [("x-request-id", "own")]
+            start_response(status, headers, sys.exc_info())
+        return [b""]
+
+    middleware = RequestIdMiddleware(app_failing_after_an_error)
+    environ = EnvironBuilder(headers={"X-Request-ID": "from-the-caller"}).get_environ()
+    middleware(environ, lambda *args: started.append(args))
+    ((status, headers, exc_info),) = started
+    assert status == "500 Internal Server Error"
+    assert headers == [("X-Request-ID", "from-the-caller")]
+    assert exc_info[0] is RuntimeError
+    assert str(exc_info[1]) == "the body failed"
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="gunicorn forks; Windows cannot")
