@@ -36,6 +36,7 @@ F = MARKER
         ('{"password": "p\\"ss word hunter2"}', '{"password": [Filtered]}'),
         ("{'password': 'it\\'s \"hunter2\" x'}", "{'password': [Filtered]}"),
         ("password='cut short at the limit", "password=[Filtered]"),
+        ("secret='one token=two three' n=1", "secret=[Filtered] n=1"),  # one, whole
         # a password holding an @; a query's @ is not the host's
         ("mysql://app:p@ss@db/orders", "mysql://app:[Filtered]@db/orders"),
         ("https://u:pw@host?next=a@b", "https://u:[Filtered]@host?next=a@b"),

@@ -26,14 +26,13 @@ SECRET_NAME = re.compile(
 # A header as a WSGI environ names it (HTTP_X_CUSTOMER), unless it is public.
 _PUBLIC_ENVIRON = "|".join(h.upper().replace("-", "_") for h in sorted(PUBLIC_HEADERS))
 ENVIRON_HEADER = re.compile(rf"\bHTTP_(?!(?:{_PUBLIC_ENVIRON})\b)")
-# name=value and 'name': value, where the name is secret; the value up to a
-# separator, or a whole quoted string (b'bytes' too, escaped quotes and all; one cut
-# short runs to the end). Each name is read once: the time grows with the text.
-_NAMES = rf"{SECRET_NAME.pattern}|(?-i:{ENVIRON_HEADER.pattern})"
-_SECRET_PAIR = re.compile(
-    rf"""(?P<name>(?<![\w.-])(?=[\w.-]*?(?:{_NAMES}))[\w.-]++(?:=|['"]:\s*))"""
-    r"""(?P<value>b?'(?:[^'\\]|\\.)*+(?:'|\\?$)|b?"(?:[^"\\]|\\.)*+(?:"|\\?$)"""
-    r"""|[^\s&;,'")}\]]+)""",
+# The name of name=value and of 'name': value.
+_PAIR_NAME = re.compile(r"""(?<![\w.-])[\w.-]++(?:=|['"]:\s*)""")
+# The value after it: up to a separator, or a whole quoted string (b'bytes' too,
+# escaped quotes and all; one cut short runs to the end).
+_VALUE = re.compile(
+    r"""b?'(?:[^'\\]|\\.)*+(?:'|\\?$)|b?"(?:[^"\\]|\\.)*+(?:"|\\?$)"""
+    r"""|[^\s&;,'")}\]]+""",
     re.IGNORECASE | re.DOTALL,
 )
 # The settings whose values are found by value too, named or not: a message may quote
@@ -79,4 +78,18 @@ def scrub_text(text: str) -> str:
     if "://" not in text and not is_secret(text):
         return text  # no secret name and no URL in it: most text, at once
     text = _URL_PASSWORD.sub(rf"\g<name>{MARKER}", text)
-    return _SECRET_PAIR.sub(rf"\g<name>{MARKER}", text)
+    return hide_secret_values(text)
+
+
+def hide_secret_values(text: str) -> str:
+    """text with the value of each name=value or 'name': value pair whose name is
+    secret replaced. Each name is read once: the time grows with the text."""
+    parts: list[str] = []
+    end = 0
+    for name in _PAIR_NAME.finditer(text):
+        if name.start() >= end and is_secret(name[0]):
+            value = _VALUE.match(text, name.end())
+            if value:
+                parts += [text[end : name.end()], MARKER]
+                end = value.end()
+    return "".join(parts) + text[end:]
