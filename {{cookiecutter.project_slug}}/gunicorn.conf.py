@@ -29,6 +29,9 @@ from {{ cookiecutter.package_name }}.log.formatters import server_formatter
 {% endif -%}
 from {{ cookiecutter.package_name }}.request_id import ENVIRON_KEY as REQUEST_ID_KEY
 {%- if cookiecutter.use_opentelemetry %}
+{%- if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler %}
+from {{ cookiecutter.package_name }}.tracing import EXIT_WAIT as SPANS_EXIT_WAIT
+{%- endif %}
 from {{ cookiecutter.package_name }}.tracing.ids import IDS_KEY, NO_IDS
 {%- endif %}
 
@@ -51,9 +54,15 @@ app_settings = settings_for()
 {%- endif %}
 {%- if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler %}
 
+{%- if cookiecutter.use_opentelemetry %}
+# A stopping worker waits a bounded time for its queued spans, then for its log
+# records, and writes what is still unsent to stderr: gunicorn must not kill it before.
+graceful_timeout = math.ceil(SPANS_EXIT_WAIT + exit_wait(app_settings)) + 10
+{%- else %}
 # A stopping worker waits a bounded time for its queued log records, then writes
 # what is still unsent to stderr: gunicorn must not kill it before.
 graceful_timeout = math.ceil(exit_wait(app_settings)) + 10
+{%- endif %}
 {%- endif %}
 {%- if cookiecutter.log_format == "json" %}
 

@@ -174,9 +174,9 @@ def test_graceful_timeout_leaves_time_for_queued_records(monkeypatch):
 {%- endif %}
     settings = gunicorn_settings()
 {%- if cookiecutter.use_smtp_handler %}
-    assert settings["graceful_timeout"] == 7 + 10
+    assert settings["graceful_timeout"] == {% if cookiecutter.use_opentelemetry %}5 + {% endif %}7 + 10
 {%- else %}
-    assert settings["graceful_timeout"] == 3 + 10
+    assert settings["graceful_timeout"] == {% if cookiecutter.use_opentelemetry %}5 + {% endif %}3 + 10
 {%- endif %}
 {%- endif %}
 
