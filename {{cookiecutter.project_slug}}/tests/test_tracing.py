@@ -14,19 +14,21 @@ import subprocess
 import sys
 import threading
 import time
+import types
 import warnings
 
 import pytest
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace import SpanLimits, TracerProvider
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 from opentelemetry.trace import Link, SpanContext, format_span_id, format_trace_id
 from sqlalchemy import text
 
 from {{ cookiecutter.package_name }} import create_app, tracing
 from {{ cookiecutter.package_name }}.extensions import db
-from {{ cookiecutter.package_name }}.tracing import StopAtExit, start_tracing
+from {{ cookiecutter.package_name }}.tracing import StopAtExit, export, start_tracing
 from {{ cookiecutter.package_name }}.tracing.export import CountingExporter, SpanQueue
 
 from .conftest import (
@@ -473,6 +475,25 @@ def provider_for(url, limit, timeout=10.0, **options):
     provider = TracerProvider(shutdown_on_exit=False, **options)
     provider.add_span_processor(SpanQueue(exporter))
     return provider, exporter
+
+
+class RefusingExporter(SpanExporter):
+    def export(self, spans):
+        return SpanExportResult.FAILURE
+
+
+def test_a_host_up_for_less_than_a_minute_tells_a_loss_at_once(monkeypatch, capsys):
+    """time.monotonic() counts from boot: on a new host, or a new container's VM, it
+    is below a minute, and a first loss is still told at once."""
+    monkeypatch.setattr(export, "time", types.SimpleNamespace(monotonic=lambda: 30.0))
+    refused = CountingExporter(RefusingExporter(), 0, "http://127.0.0.1:9")
+    assert refused.admit() is False  # no room at all
+    assert "the span queue is full" in readable(capsys.readouterr().err)
+    span = TracerProvider(shutdown_on_exit=False).get_tracer(__name__).start_span("a")
+    span.end()
+    assert refused.export([span]) is SpanExportResult.FAILURE
+    err = readable(capsys.readouterr().err)
+    assert "1 spans could not be sent to http://127.0.0.1:9 (no reason given)" in err
 
 
 def test_a_hung_collector_holds_no_span_back(monkeypatch, capsys):

@@ -53,7 +53,7 @@ class CountingExporter(SpanExporter):
         self.exporter, self.limit, self.destination = exporter, limit, destination
         self.books = threading.Lock()
         self.waiting = self.dropped = self.lost = 0
-        self.last_report = 0.0
+        self.last_report = float("-inf")  # a host up for less than a minute tells too
         self.down_since: float | None = None
         self.reason = "-"  # why the last batch that failed did
         if hasattr(os, "register_at_fork"):  # a forked child starts with no queue
@@ -94,7 +94,7 @@ class CountingExporter(SpanExporter):
             self.reason = failure
             self.lost += len(spans)
             if self.down_since is None:
-                self.down_since, self.last_report = time.monotonic(), 0.0
+                self.down_since, self.last_report = time.monotonic(), float("-inf")
         if time.monotonic() - self.last_report >= REPORT_INTERVAL:
             self.report("tracing goes on, and says so again in a minute")
         return SpanExportResult.FAILURE if failure else SpanExportResult.SUCCESS
