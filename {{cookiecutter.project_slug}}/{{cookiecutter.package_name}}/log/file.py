@@ -1,7 +1,12 @@
 """The log file, shared by every worker process through concurrent-log-handler.
 
+{% if cookiecutter.file_rotation != "external" -%}
 Its handlers take an inter-process lock around each write and rotation, so gunicorn
 workers writing one file neither lose nor mix lines.
+{%- else -%}
+Its handlers take an inter-process lock around each write, so gunicorn workers
+writing one file neither lose nor mix lines.
+{%- endif %}
 """
 
 import logging
@@ -63,9 +68,13 @@ def build_file_handler(app: Flask) -> logging.Handler | None:
 
 def check_writable(path: str) -> None:
     """Raise OSError unless path can be appended to and its folder takes new files.
-
+{% if cookiecutter.file_rotation != "external" %}
     The handler opens the file lazily and keeps a lock file (and rotated files) beside
     it: without this check, a read-only folder would show up as one error per record.
+{%- else %}
+    The handler opens the file lazily and keeps a lock file beside it: without this
+    check, a read-only folder would show up as one error per record.
+{%- endif %}
     """
     directory = os.path.dirname(path)
     os.makedirs(directory, exist_ok=True)
@@ -74,9 +83,9 @@ def check_writable(path: str) -> None:
 
 
 class LogFileHandler(ReportsFailures, Rotating):
-    """The rotating handler. A failed write (a full disk, a deleted folder) is told
-    on stderr (see ReportsFailures), and the next record starts on a line of its own:
-    a record cut short is never glued to the next one."""
+    """concurrent-log-handler's handler. A failed write (a full disk, a deleted
+    folder) is told on stderr (see ReportsFailures), and the next record starts on a
+    line of its own: a record cut short is never glued to the next one."""
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
