@@ -58,6 +58,22 @@ def test_forks_without_hooks_it_says_once_which_flags_fix_it(
     assert "--lazy-apps" in err
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"master": b"true", "py-call-uwsgi-fork-hooks": b"false"},
+        {"master": b"", "py-call-uwsgi-fork-hooks": b"OFF", "lazy-apps": b"no"},
+        {"master": b"true", "py-call-uwsgi-fork-hooks": [b"true", b"0"]},
+    ],
+    ids=["hooks false", "hooks OFF and lazy-apps no", "hooks given twice, then 0"],
+)
+def test_a_switch_the_ini_turns_off_is_off(monkeypatch, capsys, options):
+    """uWSGI gives the app an ini file's values as text, which it reads as on unless
+    it is false, off, no or 0 (an empty value is on): to Python, b"false" is true."""
+    start_under_uwsgi(monkeypatch, options)
+    assert capsys.readouterr().err.count("without running Python's fork hooks") == 1
+
+
 def test_forks_without_hooks_find_no_logging_thread(monkeypatch, capsys):
     """A thread that runs Python as uWSGI forks would hold the GIL in the worker for
     ever: the thread ends first, and the next record starts another."""
@@ -79,6 +95,7 @@ def test_forks_without_hooks_find_no_logging_thread(monkeypatch, capsys):
     ("options", "worker_id", "numproc"),
     [
         (SAFE, 0, 4),  # the project's uwsgi.ini
+        ({"master": b"true", "py-call-uwsgi-fork-hooks": b"true"}, 0, 4),  # its text
         ({"master": True, "lazy-apps": True}, 1, 4),  # loaded after the fork
         ({"master": True, "lazy": True}, 1, 4),  # lazy-apps' older, broader form
         ({}, 0, 1),  # one process, no master: no fork at all
@@ -94,6 +111,14 @@ def test_no_warning_with_the_projects_ini_lazy_apps_or_one_process(
 def test_with_lazy_apps_only_the_first_worker_speaks(monkeypatch, capsys):
     start_under_uwsgi(monkeypatch, {"lazy-apps": True}, has_threads=0, worker_id=2)
     assert "uWSGI" not in capsys.readouterr().err
+
+
+def test_with_lazy_apps_the_first_worker_says_it(monkeypatch, capsys):
+    """With lazy-apps the master never loads the app: worker 1 says what it finds."""
+    start_under_uwsgi(monkeypatch, {"lazy-apps": True}, has_threads=0, worker_id=1)
+    err = capsys.readouterr().err
+    assert err.count("uWSGI runs Python without threads") == 1
+    assert "--enable-threads (enable-threads = true in uwsgi.ini)" in err
 
 
 def test_outside_uwsgi_nothing_is_said(capsys):

@@ -9,6 +9,8 @@ from types import ModuleType
 from .log.queue import stop_threads
 from .log.report import warn
 
+# A switch's values that uWSGI reads as off.
+OFF = {b"false", b"off", b"no", b"0"}
 NO_THREADS = (
     "uWSGI runs Python without threads: the app's background threads, which deliver "
     "its logs, only run while a request does. Start uWSGI with --enable-threads "
@@ -41,10 +43,21 @@ def warn_about_uwsgi() -> None:
 
 
 def uwsgi_problems(uwsgi: ModuleType) -> list[str]:
-    options = uwsgi.opt
     problems = [] if uwsgi.has_threads else [NO_THREADS]
-    forks_later = options.get("master") or uwsgi.numproc > 1
-    lazy = options.get("lazy-apps") or options.get("lazy")
-    if forks_later and not lazy and not options.get("py-call-uwsgi-fork-hooks"):
+    forks_later = switched_on(uwsgi, "master") or uwsgi.numproc > 1
+    lazy = switched_on(uwsgi, "lazy-apps") or switched_on(uwsgi, "lazy")
+    if forks_later and not lazy and not switched_on(uwsgi, "py-call-uwsgi-fork-hooks"):
         problems.append(NO_FORK_HOOKS)
     return problems
+
+
+def switched_on(uwsgi: ModuleType, option: str) -> bool:
+    """Whether uWSGI has the switch on. uwsgi.opt holds True for a bare flag, else
+    the text it was given (the last, if given twice), which uWSGI reads as on unless
+    it is false, off, no or 0."""
+    value = uwsgi.opt.get(option)
+    if isinstance(value, list):
+        value = value[-1]
+    if isinstance(value, bytes):
+        return value.lower() not in OFF
+    return bool(value)
