@@ -2,6 +2,7 @@ import json
 import logging
 import re
 import secrets
+import threading
 from datetime import timedelta
 
 import pytest
@@ -414,6 +415,15 @@ def test_a_file_sent_is_cached_for_the_seconds_given_as_text(tmp_path):
     assert response.headers["Cache-Control"] == "public, max-age=600"
 
 
+@pytest.mark.parametrize("value", ["100", 1.5, -0.1, "inf"])
+def test_a_rate_is_a_share_from_0_to_1(value):
+    """A rate of 100, meant as a percentage, would be taken for none at all."""
+    said = f"^SAMPLE_RATE is {value!r}: use a number from 0 to 1, such as 0.1.$"
+    with pytest.raises(ValueError, match=said):
+        read_number("SAMPLE_RATE", value, 0.1)
+    assert read_number("SAMPLE_RATE", "1", 0.1) == 1
+
+
 @pytest.mark.parametrize("value", [0, "0", -1])
 def test_a_timeout_of_zero_is_refused(value):
     """A socket timeout of 0 makes every connection fail at once."""
@@ -496,6 +506,46 @@ def test_production_says_where_it_logs_and_keeps_secrets(capsys, tmp_path):
     assert "sentry (127.0.0.1)" in line
     assert "publickey123" not in err
 {%- endif %}
+
+
+class HandledWhere(logging.Handler):
+    """Keeps each record's message with the thread that handled it."""
+
+    def __init__(self):
+        super().__init__()
+        self.handled = []
+
+    def emit(self, record):
+        self.handled.append((record.getMessage(), threading.current_thread()))
+
+
+def test_development_writes_debug_records_at_once(capsys):
+    """Development shows everything, each line written by the logging call itself:
+    no logging thread holds it back, and it comes in order with the server's own."""
+    app = create_app("development")
+    where = HandledWhere()
+    targets = app.extensions["logging"].queue.targets
+    targets.append(where)
+    try:
+        app.logger.debug("a detail for the developer")
+    finally:
+        targets.remove(where)
+    handled = ("a detail for the developer", threading.current_thread())
+    assert where.handled == [handled]
+    lines = readable(capsys.readouterr().err).splitlines()
+    (line,) = [line for line in lines if "a detail for the developer" in line]
+    assert "DEBUG" in line
+
+
+def test_production_logs_from_info_up(capsys):
+    """Debugging details stay out of the production log; the app's news goes in."""
+    app = create_app("production", **PRODUCTION_OVERRIDES)
+    app.logger.debug("a detail for the developer")
+    app.logger.info("an order was placed")
+    logged(app)
+    err = readable(capsys.readouterr().err)
+    assert "an order was placed" in err
+    assert "a detail for the developer" not in err
 
 
 def test_other_configurations_log_no_startup_line(capsys):

@@ -73,7 +73,8 @@ def read_level(key: str, value: object) -> int | str:
 def read_number(key: str, value: object, default: float) -> float:
     """The number value is, or its text reads as ("0.5" too); refused if it is none,
     or below 0, or 0 for a timeout (a connection with no time would always fail), or
-    not whole where the default is (a count: "1.5" proxies is a mistake)."""
+    above 1 for a rate, or not whole where the default is (a count: "1.5" proxies is
+    a mistake)."""
     try:
         number = float(value) if isinstance(value, str) else value
     except ValueError:
@@ -81,8 +82,11 @@ def read_number(key: str, value: object, default: float) -> float:
     if isinstance(number, bool) or not isinstance(number, int | float):
         number = math.nan
     too_low = number <= 0 if key.endswith("_TIMEOUT") else number < 0
-    if too_low or not number < math.inf:  # nan fails both comparisons
-        raise refused(key, value, f"use a number, such as {default}.")
+    share = key.endswith("_RATE")  # 1 is every one: 100 is not a percentage
+    in_range = number <= 1 if share else number < math.inf  # nan is in none
+    if too_low or not in_range:
+        between = " from 0 to 1" if share else ""
+        raise refused(key, value, f"use a number{between}, such as {default}.")
     if isinstance(default, int) and not float(number).is_integer():
         raise refused(key, value, f"use a whole number, such as {default}.")
     return int(number) if isinstance(number, float) and number.is_integer() else number
