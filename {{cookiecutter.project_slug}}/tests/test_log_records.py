@@ -15,7 +15,7 @@ from flask import g
 from {{ cookiecutter.package_name }}.log import records
 from {{ cookiecutter.package_name }}.log.escape import escape_controls
 from {{ cookiecutter.package_name }}.log.formatters import TextFormatter
-from {{ cookiecutter.package_name }}.log.records import CONTEXT_FIELDS, prepare
+from {{ cookiecutter.package_name }}.log.records import CONTEXT_FIELDS, MAX_FIELD, prepare
 from {{ cookiecutter.package_name }}.log.tracebacks import (
     MAX_CHAIN,
     MAX_GROUP,
@@ -82,6 +82,17 @@ def test_inside_a_request_the_fields_are_its_own_and_escaped(app):
     assert prepared.user == "alice\\u202e"
     with app.test_request_context("/", environ_base={"REMOTE_ADDR": ""}):
         assert prepare(make_record()).remote_addr == "-"  # a Unix socket's peer
+
+
+def test_a_huge_user_or_path_is_cut_as_a_message_is(app):
+    """A user name is the app's to bound, and a path the server's: a line is bounded
+    all the same."""
+    with app.test_request_context("/" + "p" * 5000):
+        g.user = "u" * 1_000_000
+        prepared = prepare(make_record())
+    assert prepared.user == "u" * MAX_FIELD + "[... cut: 1,000,000 characters in all]"
+    cut = "[... cut: 5,001 characters in all]"
+    assert prepared.path == "/" + "p" * (MAX_FIELD - 1) + cut
 
 
 def test_a_value_given_in_extra_is_kept(app):

@@ -20,6 +20,7 @@ from .escape import clip, escape_controls, escape_lines
 from .tracebacks import MAX_MESSAGE, MAX_TEXT, format_exception, safe_str
 
 CONTEXT_FIELDS = ("request_id", "method", "path", "remote_addr", "user")
+MAX_FIELD = 1024  # characters of each, escaped and cut as a message is
 # What a line shows of a record that was not prepared (gunicorn's own).
 FIELD_DEFAULTS = {
     **dict.fromkeys(CONTEXT_FIELDS, "-"),
@@ -50,8 +51,8 @@ def prepare(record: logging.LogRecord) -> logging.LogRecord:
     prepared = copy.copy(record)
     if has_request_context():
         fields = (get_request_id(), request.method, request.path, request.remote_addr)
-        values = [escape_controls(value or "-") for value in fields]
-        values.append(escape_controls(user_for_logs()))
+        values = [clip(value or "-", MAX_FIELD) for value in fields]
+        values.append(clip(user_for_logs(), MAX_FIELD))
     else:
         values = ["-"] * len(CONTEXT_FIELDS)
     for field, value in zip(CONTEXT_FIELDS, values, strict=True):
