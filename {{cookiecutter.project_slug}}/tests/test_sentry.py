@@ -87,6 +87,19 @@ def test_unhandled_exception_is_one_event_with_the_request_id(
     assert sentry_server.transactions == [], "no traces unless a rate is set"
 
 
+def test_an_app_that_is_not_installed_still_reports(sentry_server, monkeypatch):
+    """Run from its folder (copied, never pip-installed), the app has no version to
+    give as the release: it starts all the same, and its errors are sent."""
+    monkeypatch.setattr(sentry, "DISTRIBUTION", "a-distribution-not-installed")
+    app = failing_app("reported without a version", SENTRY_DSN=sentry_server.dsn)
+    assert app.test_client().get("/boom").status_code == 500
+    sentry_sdk.flush(timeout=5)
+    assert wait_for(lambda: sentry_server.events)
+    event = sentry_server.events[0]
+    assert event["exception"]["values"][-1]["value"] == "reported without a version"
+    assert "a-distribution-not-installed" not in event.get("release", "")
+
+
 def test_a_huge_hostile_message_is_cut_as_the_log_cuts_it(sentry_server):
     message = "huge \ud800 \x1b[2J \u202e " + "x" * 10_000_000
     app = failing_app(message, SENTRY_DSN=sentry_server.dsn)
