@@ -49,12 +49,17 @@ control_socket_disable = True
 accesslog = "-"
 {%- if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler or cookiecutter.log_format == "json" %}
 
-# The settings the workers' app will have.
-app_settings = settings_for()
+# The settings the workers' app will have. One it refuses stops gunicorn here with
+# the app's answer, as a line of its log: gunicorn would blame this file, with a
+# traceback.
+try:
+    app_settings = settings_for()
+except ValueError as refused:
+    line = logging.LogRecord("gunicorn.error", logging.ERROR, "", 0, refused, (), None)
+    sys.exit(server_formatter().format(line))
 {%- endif %}
 {%- if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler %}
-
-{%- if cookiecutter.use_opentelemetry %}
+{% if cookiecutter.use_opentelemetry %}
 # A stopping worker waits a bounded time for its queued spans, then for its log
 # records, and writes what is still unsent to stderr: gunicorn must not kill it before.
 graceful_timeout = math.ceil(SPANS_EXIT_WAIT + exit_wait(app_settings)) + 10

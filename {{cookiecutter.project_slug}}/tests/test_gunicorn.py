@@ -181,6 +181,27 @@ def test_graceful_timeout_leaves_time_for_queued_records(monkeypatch):
 {%- endif %}
 
 
+{%- if cookiecutter.use_smtp_handler or cookiecutter.use_syslog_handler or cookiecutter.log_format == "json" %}
+
+
+def test_a_refused_setting_stops_gunicorn_with_the_apps_answer(monkeypatch):
+    monkeypatch.setenv("FLASK_LOG_LEVEL", "verbose")
+    with pytest.raises(SystemExit) as stopped:
+        gunicorn_settings()
+    said = (
+        "LOG_LEVEL is 'verbose' (set by the environment variable FLASK_LOG_LEVEL): "
+        "use DEBUG, INFO, WARNING, ERROR or CRITICAL."
+    )
+{%- if cookiecutter.log_format == "json" %}
+    assert json.loads(str(stopped.value))["message"] == said
+{%- else %}
+    line = str(stopped.value)
+    assert " ERROR gunicorn.error [- - - -] " in line
+    assert line.endswith(f"] {said}")
+{%- endif %}
+{%- endif %}
+
+
 def test_workers_follow_web_concurrency(monkeypatch):
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     assert gunicorn_settings()["workers"] == 3
